@@ -1,0 +1,201 @@
+"""Service configuration, read once from the environment and validated."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+from urllib.parse import urlsplit, urlunsplit
+
+import attrs
+import orjson
+
+DEFAULT_PORT: Final = 8080
+SINGLE_DB_ID: Final = "default"
+# Identifiers end up in SQL text, so they are held to plain names (no quoting tricks).
+IDENTIFIER_RE: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+DSN_SCHEMES: Final = ("postgres", "postgresql")
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or invalid; the message names the variable."""
+
+
+@attrs.frozen
+class DatabaseConfig:
+    """One database the service can route to."""
+
+    db_id: str
+    dsn: str
+
+
+@attrs.frozen(kw_only=True)
+class Config:
+    """Everything the service reads from its environment."""
+
+    databases: tuple[DatabaseConfig, ...] = ()
+    default_db_id: str = SINGLE_DB_ID
+    # True only when AGNO_DEFAULT_DB_ID was set: then requests without db_id go there
+    # even with several databases (AgentOS would answer 400).
+    default_db_explicit: bool = False
+    port: int = DEFAULT_PORT
+    host: str = "0.0.0.0"
+    db_schema: str = "ai"
+    session_table: str = "agno_sessions"
+    runs_table: str = "agno_runs"
+    request_timeout: float = 60.0
+    log_level: str = "INFO"
+    security_key: str | None = None
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+    connect_timeout: float = 10.0
+    statement_timeout: float = 30.0
+    embedded_data_dir: Path | None = None
+
+    @property
+    def embedded(self) -> bool:
+        """No DSN configured: the service runs its own embedded PostgreSQL."""
+        return not self.databases
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Config:
+        """Parse and validate the environment; raises ConfigError naming the bad variable."""
+        explicit_default = _get(environ, "AGNO_DEFAULT_DB_ID")
+        databases = _databases_from_env(environ, explicit_default)
+        default_db_id = explicit_default or (databases[0].db_id if databases else SINGLE_DB_ID)
+        if databases and default_db_id not in {db.db_id for db in databases}:
+            raise ConfigError(
+                f"AGNO_DEFAULT_DB_ID={default_db_id!r} is not a key of AGNO_SESSION_DSN_MAP "
+                f"(known: {', '.join(db.db_id for db in databases)})"
+            )
+        session_table = _identifier(environ, "AGNO_SESSION_TABLE", "agno_sessions")
+        pool_min = _int(environ, "AGNO_PG_POOL_MIN", 1, minimum=0)
+        pool_max = _int(environ, "AGNO_PG_POOL_MAX", 10, minimum=1)
+        if pool_min > pool_max:
+            raise ConfigError(f"AGNO_PG_POOL_MIN={pool_min} is larger than AGNO_PG_POOL_MAX={pool_max}")
+        data_dir = _get(environ, "AGNO_EMBEDDED_PG_DIR")
+        return cls(
+            databases=databases,
+            default_db_id=default_db_id,
+            default_db_explicit=explicit_default is not None,
+            port=_int(environ, "AGNO_SERVICE_PORT", DEFAULT_PORT, minimum=0, maximum=65535),
+            host=_get(environ, "AGNO_SERVICE_HOST") or "0.0.0.0",
+            db_schema=_identifier(environ, "AGNO_DB_SCHEMA", "ai"),
+            session_table=session_table,
+            # agno names the runs table after a customised session table (contract §2.1)
+            runs_table=_identifier(
+                environ,
+                "AGNO_RUNS_TABLE",
+                "agno_runs" if session_table == "agno_sessions" else f"{session_table}_runs",
+            ),
+            request_timeout=_float(environ, "AGNO_REQUEST_TIMEOUT", 60.0),
+            log_level=_log_level(environ),
+            security_key=_get(environ, "OS_SECURITY_KEY"),
+            pool_min_size=pool_min,
+            pool_max_size=pool_max,
+            connect_timeout=_float(environ, "AGNO_PG_CONNECT_TIMEOUT", 10.0),
+            statement_timeout=_float(environ, "AGNO_PG_STATEMENT_TIMEOUT", 30.0),
+            embedded_data_dir=Path(data_dir) if data_dir else None,
+        )
+
+
+def normalize_dsn(dsn: str, variable: str) -> str:
+    """Turn a postgres://, postgresql:// or SQLAlchemy postgresql+driver:// URL into a libpq DSN."""
+    dsn = dsn.strip()
+    if "://" not in dsn:
+        # A libpq keyword/value string ("host=... dbname=...") is passed through as is.
+        if "=" in dsn:
+            return dsn
+        raise ConfigError(f"{variable}: not a PostgreSQL DSN (expected postgresql://user@host/db)")
+    parts = urlsplit(dsn)
+    scheme = parts.scheme.split("+", 1)[0].lower()
+    if scheme not in DSN_SCHEMES:
+        raise ConfigError(f"{variable}: unsupported scheme {parts.scheme!r} (use postgresql://)")
+    return urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, parts.fragment))
+
+
+def redact_dsn(dsn: str) -> str:
+    """The DSN with any password replaced, safe to log."""
+    if "://" in dsn:
+        parts = urlsplit(dsn)
+        if parts.password is not None:
+            netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+            return urlunsplit(parts._replace(netloc=netloc))
+        return dsn
+    return re.sub(r"(password\s*=\s*)(\S+)", r"\1***", dsn)
+
+
+def default_embedded_dir() -> Path:
+    """Where the embedded PostgreSQL keeps its data unless AGNO_EMBEDDED_PG_DIR says otherwise."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "agno-session-aio" / "pgdata"
+
+
+def _databases_from_env(environ: Mapping[str, str], explicit_default: str | None) -> tuple[DatabaseConfig, ...]:
+    raw_map = _get(environ, "AGNO_SESSION_DSN_MAP")
+    if raw_map is not None:
+        try:
+            parsed = orjson.loads(raw_map)
+        except orjson.JSONDecodeError as exc:
+            raise ConfigError(f"AGNO_SESSION_DSN_MAP is not valid JSON: {exc}") from None
+        if not isinstance(parsed, dict) or not parsed:
+            raise ConfigError('AGNO_SESSION_DSN_MAP must be a non-empty JSON object {"db_id": "dsn"}')
+        databases = []
+        for db_id, dsn in parsed.items():
+            if not db_id or not isinstance(dsn, str) or not dsn.strip():
+                raise ConfigError(f"AGNO_SESSION_DSN_MAP: entry {db_id!r} needs a non-empty id and DSN string")
+            databases.append(DatabaseConfig(db_id, normalize_dsn(dsn, f"AGNO_SESSION_DSN_MAP[{db_id!r}]")))
+        return tuple(databases)
+    for variable in ("AGNO_PG_DSN", "DATABASE_URL"):
+        dsn = _get(environ, variable)
+        if dsn is not None:
+            return (DatabaseConfig(explicit_default or SINGLE_DB_ID, normalize_dsn(dsn, variable)),)
+    return ()
+
+
+def _get(environ: Mapping[str, str], name: str) -> str | None:
+    """A variable's value, treating empty as unset (as compose and Helm often pass them)."""
+    value = environ.get(name, "").strip()
+    return value or None
+
+
+def _int(environ: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+    raw = _get(environ, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not an integer") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ConfigError(f"{name}={value} is out of range")
+    return value
+
+
+def _float(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = _get(environ, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if not value > 0:
+        raise ConfigError(f"{name}={raw!r} must be positive")
+    return value
+
+
+def _identifier(environ: Mapping[str, str], name: str, default: str) -> str:
+    value = _get(environ, name) or default
+    if not IDENTIFIER_RE.match(value):
+        raise ConfigError(f"{name}={value!r} is not a plain SQL identifier")
+    return value
+
+
+def _log_level(environ: Mapping[str, str]) -> str:
+    level = (_get(environ, "AGNO_LOG_LEVEL") or "INFO").upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError(f"AGNO_LOG_LEVEL={level!r} is not a logging level")
+    return level

@@ -1,0 +1,100 @@
+"""One SessionStore per configured database, resolved by db_id with AgentOS's selection rules."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Final
+
+import attrs
+from aiohttp import web
+
+from .config import Config, DatabaseConfig, redact_dsn
+from .errors import BadRequest, NotFound
+from .keys import CONFIG_KEY, DATABASES_KEY, EMBEDDED_DSN_KEY
+from .store import SessionStore, TableNames, open_pool
+
+logger = logging.getLogger(__name__)
+
+# Besides its session table, agno lets `table` name these tables of a database (contract §1.6).
+OTHER_AGNO_TABLES: Final = ("agno_memories", "agno_learnings", "agno_metrics", "agno_eval_runs", "agno_knowledge")
+
+
+@attrs.frozen
+class Databases:
+    """The stores by db_id, in configuration order."""
+
+    stores: dict[str, SessionStore]
+    default_db_id: str
+    default_explicit: bool = False
+
+    async def resolve(self, db_id: str | None, table: str | None = None) -> SessionStore:
+        """The store a request addresses; raises the contract's 400/404 (§1.6). Empty values count as absent."""
+        if table and not db_id:
+            raise BadRequest("The db_id query parameter is required when passing a table")
+        if db_id:
+            store = self.stores.get(db_id)
+            if store is None:
+                raise NotFound(f"No database found with id '{db_id}'")
+            if table and not await _has_table(store, table):
+                raise NotFound(f"No database with id '{db_id}' has table '{table}'")
+            return store
+        if len(self.stores) > 1 and not self.default_explicit:
+            raise BadRequest("The db_id query parameter is required when using multiple databases")
+        return self.stores[self.default_db_id]
+
+
+async def _has_table(store: SessionStore, table: str) -> bool:
+    if table not in (store.tables.session_table, *OTHER_AGNO_TABLES):
+        return False
+    return await store.has_table(table)
+
+
+def _database_configs(app: web.Application) -> tuple[DatabaseConfig, ...]:
+    config = app[CONFIG_KEY]
+    if config.databases:
+        return config.databases
+    return (DatabaseConfig(config.default_db_id, app[EMBEDDED_DSN_KEY]),)
+
+
+def _dsn_with_timeout(dsn: str, config: Config) -> dict[str, str]:
+    # A server-side statement timeout stops slow queries in PostgreSQL itself, not just the HTTP wait.
+    timeout_ms = int(config.statement_timeout * 1000)
+    return {"dsn": dsn, "options": f"-c statement_timeout={timeout_ms}"}
+
+
+@contextlib.asynccontextmanager
+async def pg_pools(app: web.Application) -> AsyncIterator[None]:
+    """Open one pool per db_id, make sure agno's tables exist, and close the pools in reverse on exit."""
+    config = app[CONFIG_KEY]
+    tables = TableNames(config.db_schema, config.session_table, config.runs_table)
+    async with contextlib.AsyncExitStack() as stack:
+        stores = {}
+        for database in _database_configs(app):
+            connect = _dsn_with_timeout(database.dsn, config)
+            try:
+                pool = await stack.enter_async_context(
+                    open_pool(
+                        connect["dsn"],
+                        options=connect["options"],
+                        minsize=config.pool_min_size,
+                        maxsize=config.pool_max_size,
+                        timeout=config.connect_timeout,
+                    )
+                )
+                store = SessionStore(database.db_id, pool, tables)
+                created = await store.ensure_tables()
+            except Exception as exc:
+                raise DatabaseStartupError(
+                    f"database {database.db_id!r} ({redact_dsn(database.dsn)}) is not usable: {exc}".strip()
+                ) from exc
+            if created:
+                logger.info("created tables %s in database %s", ", ".join(created), database.db_id)
+            stores[database.db_id] = store
+        app[DATABASES_KEY] = Databases(stores, config.default_db_id, config.default_db_explicit)
+        yield
+
+
+class DatabaseStartupError(RuntimeError):
+    """A configured database cannot be reached or prepared at start-up."""

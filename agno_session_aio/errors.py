@@ -1,0 +1,54 @@
+"""Errors the service answers with, and the one function that shapes their JSON body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    """An error with an HTTP status and AgentOS's `{"detail": ...}` body."""
+
+    def __init__(self, status: int, detail: str | list[dict[str, Any]]) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class BadRequest(ApiError):
+    """400: a request the contract rejects after validation (db_id rules, status values)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(400, detail)
+
+
+class NotFound(ApiError):
+    """404 with the contract's text for the missing thing."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(404, detail)
+
+
+class Conflict(ApiError):
+    """409: the session id is already taken."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(409, detail)
+
+
+class ValidationFailed(ApiError):
+    """422 with FastAPI's list of `{type, loc, msg, input, ctx?}` entries."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(422, errors)
+
+
+class DatabaseUnavailable(ApiError):
+    """503: the database could not be reached or gave no connection in time."""
+
+    def __init__(self, db_id: str) -> None:
+        super().__init__(503, f"Database '{db_id}' is unavailable")
+
+
+def error_body(detail: str | list[dict[str, Any]]) -> dict[str, Any]:
+    """The error JSON shape AgentOS uses for every status."""
+    return {"detail": detail}

