@@ -14,6 +14,7 @@ from .config import Config, ConfigError
 from .databases import DatabaseStartupError
 from .embedded import EmbeddedUnavailable
 from .logs import JsonAccessLogger, configure_logging
+from .tracing import otel_tracer
 
 logger = logging.getLogger("agno_session_aio")
 
@@ -24,13 +25,14 @@ def main() -> None:
         config = Config.from_env(os.environ)
     except ConfigError as exc:
         sys.exit(f"agno-session-aio: configuration error: {exc}")
-    configure_logging(config.log_level)
+    configure_logging(config.log_level, config.log_format)
     try:
         web.run_app(
-            create_app(config),
+            create_app(config, otel_tracer()),
             host=config.host,
             port=config.port,
-            shutdown_timeout=10,
+            # SIGTERM: stop accepting, let in-flight requests finish within the grace period, then clean up.
+            shutdown_timeout=config.shutdown_grace,
             keepalive_timeout=75,
             access_log_class=JsonAccessLogger,
             print=lambda message: logger.info("session service listening on :%s", _bound_port(message, config.port)),

@@ -9,22 +9,37 @@ from aiohttp import web
 from .config import Config
 from .databases import pg_pools
 from .embedded import embedded_pg
-from .keys import CONFIG_KEY, STARTED_AT_KEY
+from .keys import CONFIG_KEY, DATABASES_KEY, METRICS_KEY, STARTED_AT_KEY
+from .metrics import Metrics
 from .middlewares import (
     error_middleware,
     make_auth_middleware,
+    make_metrics_middleware,
+    make_real_ip_middleware,
     make_timeout_middleware,
+    make_tracing_middleware,
     request_context_middleware,
 )
 from .routes import OPEN_ROUTES, setup_routes
+from .tracing import Tracer
 
 
-def create_app(config: Config) -> web.Application:
+def create_app(config: Config, tracer: Tracer | None = None) -> web.Application:
     """Build the service; nothing is awaited here, the cleanup contexts do the async start-up."""
-    auth = make_auth_middleware(config.security_key, [path for path, _ in OPEN_ROUTES])
+    metrics = Metrics()
+    optional = [
+        make_real_ip_middleware(config.trusted_proxies),
+        make_auth_middleware(config.security_key, [path for path, _ in OPEN_ROUTES]),
+    ]
+    real_ip, auth = optional
     middlewares = [
         # Outermost, so every response (errors and timeouts too) carries the request id.
         request_context_middleware,
+        # Before anything that logs or traces, so they see the client and not the proxy.
+        *([real_ip] if real_ip else []),
+        # Tracing and metrics sit outside the error middleware to see the final status of every request.
+        make_tracing_middleware(tracer),
+        make_metrics_middleware(metrics),
         # Outside auth and the timeout, so a 401 or a TimeoutError still leaves as agno's JSON body.
         error_middleware,
         # Auth runs before any parsing, as in AgentOS: an unauthenticated bad request is a 401, not a 422.
@@ -33,7 +48,9 @@ def create_app(config: Config) -> web.Application:
     ]
     app = web.Application(middlewares=middlewares)
     app[CONFIG_KEY] = config
+    app[METRICS_KEY] = metrics
     app[STARTED_AT_KEY] = datetime.datetime.now(datetime.timezone.utc)
+    metrics.watch_pools(lambda: app.get(DATABASES_KEY))
     # The embedded server must be up before the pools connect to it, and stop after they close.
     app.cleanup_ctx.append(embedded_pg)
     app.cleanup_ctx.append(pg_pools)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -52,6 +53,10 @@ class Config:
     pool_max_size: int = 10
     connect_timeout: float = 10.0
     statement_timeout: float = 30.0
+    pool_acquire_timeout: float = 5.0
+    shutdown_grace: float = 10.0
+    log_format: str = "json"
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     embedded_data_dir: Path | None = None
 
     @property
@@ -97,6 +102,10 @@ class Config:
             pool_max_size=pool_max,
             connect_timeout=_float(environ, "AGNO_PG_CONNECT_TIMEOUT", 10.0),
             statement_timeout=_float(environ, "AGNO_PG_STATEMENT_TIMEOUT", 30.0),
+            pool_acquire_timeout=_float(environ, "AGNO_PG_POOL_ACQUIRE_TIMEOUT", 5.0),
+            shutdown_grace=_float(environ, "AGNO_SHUTDOWN_GRACE", 10.0),
+            log_format=_choice(environ, "AGNO_LOG_FORMAT", ("json", "text")),
+            trusted_proxies=_networks(environ, "AGNO_TRUSTED_PROXIES"),
             embedded_data_dir=Path(data_dir) if data_dir else None,
         )
 
@@ -192,6 +201,26 @@ def _identifier(environ: Mapping[str, str], name: str, default: str) -> str:
     if not IDENTIFIER_RE.match(value):
         raise ConfigError(f"{name}={value!r} is not a plain SQL identifier")
     return value
+
+
+def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = (_get(environ, name) or choices[0]).lower()
+    if value not in choices:
+        raise ConfigError(f"{name}={value!r} must be one of {', '.join(choices)}")
+    return value
+
+
+def _networks(
+    environ: Mapping[str, str], name: str
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated addresses or CIDR networks."""
+    raw = _get(environ, name)
+    if raw is None:
+        return ()
+    try:
+        return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
 
 
 def _log_level(environ: Mapping[str, str]) -> str:

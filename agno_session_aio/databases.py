@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Final
 
 import attrs
@@ -12,7 +12,7 @@ from aiohttp import web
 
 from .config import Config, DatabaseConfig, redact_dsn
 from .errors import BadRequest, NotFound
-from .keys import CONFIG_KEY, DATABASES_KEY, EMBEDDED_DSN_KEY
+from .keys import CONFIG_KEY, DATABASES_KEY, EMBEDDED_DSN_KEY, METRICS_KEY
 from .store import SessionStore, TableNames, open_pool
 
 logger = logging.getLogger(__name__)
@@ -83,7 +83,13 @@ async def pg_pools(app: web.Application) -> AsyncIterator[None]:
                         timeout=config.connect_timeout,
                     )
                 )
-                store = SessionStore(database.db_id, pool, tables)
+                store = SessionStore(
+                    database.db_id,
+                    pool,
+                    tables,
+                    acquire_timeout=config.pool_acquire_timeout,
+                    observe=_observer(app),
+                )
                 created = await store.ensure_tables()
             except Exception as exc:
                 raise DatabaseStartupError(
@@ -94,6 +100,15 @@ async def pg_pools(app: web.Application) -> AsyncIterator[None]:
             stores[database.db_id] = store
         app[DATABASES_KEY] = Databases(stores, config.default_db_id, config.default_db_explicit)
         yield
+
+
+def _observer(app: web.Application) -> Callable[[str, str, float], None]:
+    histogram = app[METRICS_KEY].query_seconds
+
+    def observe(db_id: str, operation: str, seconds: float) -> None:
+        histogram.labels(db_id, operation).observe(seconds)
+
+    return observe
 
 
 class DatabaseStartupError(RuntimeError):

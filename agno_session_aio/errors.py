@@ -49,6 +49,13 @@ class DatabaseUnavailable(ApiError):
         super().__init__(503, f"Database '{db_id}' is unavailable")
 
 
+class DatabaseBusy(ApiError):
+    """503: every pooled connection stayed busy for the whole acquire timeout."""
+
+    def __init__(self, db_id: str) -> None:
+        super().__init__(503, f"Database '{db_id}' is busy, try again later")
+
+
 def error_body(detail: str | list[dict[str, Any]]) -> dict[str, Any]:
     """The error JSON shape AgentOS uses for every status."""
     return {"detail": detail}

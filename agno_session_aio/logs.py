@@ -25,10 +25,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        context = current_context.get()
-        if context is not None:
-            entry["request_id"] = context.request_id
-        for key in ("request_id", "method", "path", "status", "duration_ms", "bytes", "client_ip", "db_id"):
+        for key in ("request_id", "trace_id", "method", "path", "status", "duration_ms", "bytes", "client_ip", "db_id"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:
@@ -36,10 +33,42 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry).decode()
 
 
-def configure_logging(level: str) -> None:
-    """Route every logger to stderr as JSON lines at `level`."""
+class TextFormatter(logging.Formatter):
+    """Human-readable lines for local runs, with the request id when there is one."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s%(request)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        request_id = getattr(record, "request_id", None)
+        record.request = f" [{request_id}]" if request_id else ""
+        return super().format(record)
+
+
+_base_factory = logging.getLogRecordFactory()
+
+
+def _record_with_context(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    record = _base_factory(*args, **kwargs)
+    context = current_context.get()
+    # Captured when the record is made, while the request's context is still current.
+    if context is not None and not hasattr(record, "request_id"):
+        record.request_id = context.request_id
+        if context.trace_id:
+            record.trace_id = context.trace_id
+    return record
+
+
+def install_record_factory() -> None:
+    """Make every log record carry the current request's id and trace id."""
+    logging.setLogRecordFactory(_record_with_context)
+
+
+def configure_logging(level: str, log_format: str = "json") -> None:
+    """Route every logger to stderr at `level`, as JSON lines or as text."""
+    install_record_factory()
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

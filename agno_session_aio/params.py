@@ -20,7 +20,7 @@ from .models import SESSION_TYPES
 # Widest value PostgreSQL's LIMIT/OFFSET (bigint) and orjson can carry.
 MAX_INT: Final = 2**63 - 1
 # pydantic's lax int-from-string: optional sign, digits with single underscores, an all-zero fraction.
-INT_RE: Final = re.compile(r"^[+-]?\d(?:_?\d)*(?:\.0*)?$")
+INT_RE: Final = re.compile(r"^[+-]?[0-9](?:_?[0-9])*(?:\.0*)?$")
 TRUE_WORDS: Final = frozenset({"1", "on", "t", "true", "y", "yes"})
 FALSE_WORDS: Final = frozenset({"0", "off", "f", "false", "n", "no"})
 TYPE_EXPECTED: Final = "'agent', 'team' or 'workflow'"
@@ -58,7 +58,9 @@ class _Collector:
         self.errors.append(_error("enum", ["query", name], f"Input should be {expected}", raw, {"expected": expected}))
         return None
 
-    def integer(self, query: MultiMapping[str], name: str, *, ge: int | None = None) -> int | None:
+    def integer(
+        self, query: MultiMapping[str], name: str, *, ge: int | None = None, bigint: bool = False
+    ) -> int | None:
         raw = self.query(query, name)
         if raw is None:
             return None
@@ -72,8 +74,8 @@ class _Collector:
             msg = f"Input should be greater than or equal to {ge}"
             self.errors.append(_error("greater_than_equal", ["query", name], msg, raw, {"ge": ge}))
             return None
-        if abs(value) > MAX_INT:
-            # AgentOS fails with a 500 past bigint; we answer a clean 422 (docs/compatibility.md).
+        if bigint and abs(value) > MAX_INT:
+            # This value reaches SQL: AgentOS fails with a 500 past bigint; we answer a clean 422.
             msg = f"Input should be less than or equal to {MAX_INT}"
             self.errors.append(_error("less_than_equal", ["query", name], msg, raw, {"le": MAX_INT}))
             return None
@@ -111,7 +113,8 @@ class _Collector:
         value = body.get(name, MISSING)
         loc: list[Any] = ["body", name]
         if value is MISSING:
-            self.errors.append(_error("missing", loc, "Field required", None))
+            # pydantic reports a missing field with the whole model input.
+            self.errors.append(_error("missing", loc, "Field required", body))
             return []
         if not isinstance(value, list):
             self.errors.append(_error("list_type", loc, "Input should be a valid list", value))
@@ -145,7 +148,8 @@ def decode_body(raw: bytes, content_type: str | None) -> Any:
     """
     if not raw:
         return MISSING
-    if content_type and not _is_json_type(content_type):
+    if not content_type or not _is_json_type(content_type):
+        # FastAPI parses JSON only when the request says it is JSON; anything else stays text.
         return raw.decode("utf-8", "replace")
     try:
         # The stdlib parser, not orjson: FastAPI uses it, and its error texts and offsets are the contract.
@@ -166,7 +170,7 @@ def _is_json_type(content_type: str) -> bool:
 
 def _model_body(collector: _Collector, body: Any, *, required: bool) -> dict[str, Any]:
     """The body as an object, or a recorded 422 (missing / model_attributes_type)."""
-    if body is MISSING or (body is None and required):
+    if body is MISSING:
         if required:
             collector.errors.append(_error("missing", ["body"], "Field required", None))
         return {}
@@ -221,13 +225,16 @@ def parse_list(query: MultiMapping[str]) -> ListParams:
     component_id = c.query(query, "component_id")
     user_id = c.query(query, "user_id")
     session_name = c.query(query, "session_name")
-    limit = c.integer(query, "limit", ge=1)
-    # agno validates page >= 0 and then fails with a 500 on 0; pages are 1-based (docs/compatibility.md).
-    page = c.integer(query, "page", ge=1)
+    limit = c.integer(query, "limit", ge=1, bigint=True)
+    page = c.integer(query, "page", ge=0, bigint=True)
     sort_by = c.query(query, "sort_by")
     sort_order = c.enum(query, "sort_order", ("asc", "desc"), ORDER_EXPECTED)
     scope = Scope(user_id=user_id, db_id=c.query(query, "db_id"), table=c.query(query, "table"))
     c.check()
+    if page == 0:
+        # agno accepts page=0 and then fails with a 500; pages are 1-based, so 0 is a client error.
+        msg = "Input should be greater than or equal to 1"
+        raise ValidationFailed([_error("greater_than_equal", ["query", "page"], msg, c.query(query, "page"), {"ge": 1})])
     return ListParams(
         session_type=session_type,
         component_id=component_id,

@@ -14,6 +14,7 @@ class RequestContext:
     request_id: str
     remote: str | None = None
     db_id: str | None = None
+    trace_id: str | None = None
 
 
 # Log records read the current request's context from here (logs.py).

@@ -6,20 +6,26 @@ from aiohttp import web
 
 from . import views
 
+# A path segment, matched on the raw path: an encoded slash (%2F) is not part of an id, because
+# AgentOS decodes it before routing and then matches no route (contract §1.1).
+SEGMENT = r"(?:[^/%]|%(?![2][Ff]))+"
+SESSION = "{session_id:" + SEGMENT + "}"
+
 SESSION_ROUTES = (
     ("/sessions", views.SessionsView),
-    ("/sessions/{session_id}", views.SessionView),
-    ("/sessions/{session_id}/rename", views.RenameView),
-    ("/sessions/{session_id}/runs", views.SessionRunsView),
-    ("/sessions/{session_id}/run-previews", views.SessionRunPreviewsView),
-    ("/sessions/{session_id}/runs/{run_id}", views.RunView),
+    (f"/sessions/{SESSION}", views.SessionView),
+    (f"/sessions/{SESSION}/rename", views.RenameView),
+    (f"/sessions/{SESSION}/runs", views.SessionRunsView),
+    (f"/sessions/{SESSION}/run-previews", views.SessionRunPreviewsView),
+    (f"/sessions/{SESSION}/runs/{{run_id:{SEGMENT}}}", views.RunView),
 )
 
-# Health routes stay open when a security key is set.
+# Health and metrics routes stay open when a security key is set (probes and scrapers carry no key).
 OPEN_ROUTES = (
     ("/health", views.HealthView),
     ("/healthz", views.LivenessView),
     ("/readyz", views.ReadinessView),
+    ("/metrics", views.MetricsView),
 )
 
 

@@ -152,11 +152,19 @@ RENAME_SESSION: Final = (
 RENAME_TYPE_FILTER: Final = " AND session_type = %(session_type)s"
 RENAME_USER_FILTER: Final = " AND user_id = %(user_id)s"
 
-# PATCH writes only what the request names; updated_at always moves (contract §4.5).
-UPDATE_SESSION: Final = (
-    "UPDATE {sessions} SET session_data = %(session_data)s, metadata = %(metadata)s, summary = %(summary)s,"
-    " updated_at = %(now)s WHERE session_id = %(session_id)s RETURNING " + SESSION_COLUMNS
-)
+# PATCH re-saves the row as the type it was loaded as, like agno's upsert: that type's id and data
+# columns, session_data, metadata and summary; session_type itself never changes (contract §2.5).
+UPDATE_SESSION: Final = {
+    session_type: (
+        f"UPDATE {{sessions}} SET {session_type}_id = %(component_id)s, {session_type}_data = %(component_data)s,"
+        " session_data = %(session_data)s, metadata = %(metadata)s, summary = %(summary)s, updated_at = %(now)s"
+        " WHERE session_id = %(session_id)s RETURNING " + SESSION_COLUMNS
+    )
+    for session_type in ("agent", "team", "workflow")
+}
+
+# Largest LIMIT/OFFSET PostgreSQL takes (bigint).
+BIGINT_MAX: Final = 2**63 - 1
 
 DELETE_SESSION: Final = "DELETE FROM {sessions} WHERE session_id = %(session_id)s RETURNING session_id"
 DELETE_SESSION_FOR_USER: Final = (

@@ -8,17 +8,18 @@ import datetime
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import aiopg
 import orjson
 import psycopg2
 import psycopg2.errors
+import psycopg2.extensions
 import psycopg2.extras
 
 from . import sql
-from .errors import DatabaseUnavailable
+from .errors import ApiError, DatabaseBusy, DatabaseUnavailable
 from .models import NameSource, Row, SessionPage
 
 logger = logging.getLogger(__name__)
@@ -88,34 +89,73 @@ class TableNames:
 class SessionStore:
     """Reads and writes agno's session and run tables in one database."""
 
-    def __init__(self, db_id: str, pool: aiopg.Pool, tables: TableNames) -> None:
+    def __init__(
+        self,
+        db_id: str,
+        pool: aiopg.Pool,
+        tables: TableNames,
+        *,
+        acquire_timeout: float = 5.0,
+        observe: Callable[[str, str, float], None] | None = None,
+    ) -> None:
         self.db_id = db_id
         self.pool = pool
         self.tables = tables
+        self.acquire_timeout = acquire_timeout
+        self.observe = observe
+        # Requests waiting for a free connection right now (a metrics gauge).
+        self.waiting = 0
         self._select_session = tables.render(sql.SELECT_SESSION)
         self._select_session_for_user = tables.render(sql.SELECT_SESSION_FOR_USER)
         self._select_runs = tables.render(sql.SELECT_RUNS)
         self._select_name_sources = tables.render(sql.SELECT_NAME_SOURCES)
         self._insert_session = tables.render(sql.INSERT_SESSION)
-        self._update_session = tables.render(sql.UPDATE_SESSION)
+        self._update_session = {kind: tables.render(stmt) for kind, stmt in sql.UPDATE_SESSION.items()}
 
     @contextlib.asynccontextmanager
-    async def _cursor(self) -> AsyncIterator[aiopg.Cursor]:
-        """A cursor on a pooled connection; connection failures become 503 DatabaseUnavailable."""
+    async def _cursor(self, operation: str) -> AsyncIterator[aiopg.Cursor]:
+        """A cursor on a pooled connection, timed as `operation`.
+
+        An exhausted pool answers 503 after acquire_timeout instead of hanging the request;
+        a database that cannot be reached answers 503 too.
+        """
+        self.waiting += 1
         try:
-            conn = await self.pool.acquire()
-        except (psycopg2.OperationalError, asyncio.TimeoutError, OSError) as exc:
+            async with asyncio.timeout(self.acquire_timeout):
+                conn = await self.pool.acquire()
+        except TimeoutError as exc:
+            logger.warning("database %s: no free connection within %ss", self.db_id, self.acquire_timeout)
+            raise DatabaseBusy(self.db_id) from exc
+        except (psycopg2.OperationalError, OSError) as exc:
             logger.warning("database %s unavailable: %s", self.db_id, exc)
             raise DatabaseUnavailable(self.db_id) from exc
+        finally:
+            self.waiting -= 1
+        started = time.perf_counter()
         try:
             async with conn.cursor() as cur:
                 yield cur
+        except psycopg2.extensions.QueryCanceledError as exc:
+            # statement_timeout fired inside PostgreSQL.
+            raise ApiError(504, "Database query timed out") from exc
+        except asyncio.CancelledError:
+            # aiopg turns PostgreSQL's QueryCanceled into CancelledError (aiopg/connection.py: _poll);
+            # only a task that nobody asked to cancel can have got it that way.
+            task = asyncio.current_task()
+            if task is not None and task.cancelling() == 0:
+                raise ApiError(504, "Database query timed out") from None
+            raise
+        except psycopg2.OperationalError as exc:
+            logger.warning("database %s failed mid-request: %s", self.db_id, exc)
+            raise DatabaseUnavailable(self.db_id) from exc
         finally:
             await self.pool.release(conn)
+            if self.observe is not None:
+                self.observe(self.db_id, operation, time.perf_counter() - started)
 
     async def ping(self) -> None:
         """One round trip, for readiness checks."""
-        async with self._cursor() as cur:
+        async with self._cursor("ping") as cur:
             await cur.execute(sql.PING)
             await cur.fetchone()
 
@@ -124,7 +164,7 @@ class SessionStore:
     async def ensure_tables(self) -> list[str]:
         """Create the schema, tables, indexes and version rows agno would, where missing; never alter."""
         created = []
-        async with self._cursor() as cur, cur.begin():
+        async with self._cursor("bootstrap") as cur, cur.begin():
             await cur.execute(sql.LOCK_BOOTSTRAP)
             await cur.execute(self.tables.render(sql.CREATE_SCHEMA))
             for table, create, indexes in (
@@ -153,7 +193,7 @@ class SessionStore:
     async def has_table(self, table: str) -> bool:
         """Whether `table` exists in this database's schema (for the `table` query parameter)."""
         qualified = f"{_quote_identifier(self.tables.schema_name)}.{_quote_identifier(table)}"
-        async with self._cursor() as cur:
+        async with self._cursor("has_table") as cur:
             await cur.execute(sql.TABLE_EXISTS, {"name": qualified})
             (exists,) = await cur.fetchone()
         return bool(exists)
@@ -174,7 +214,10 @@ class SessionStore:
     ) -> SessionPage:
         """One page of session rows, the total count, and what names need from runs."""
         where = []
-        params: dict[str, Any] = {"limit": limit, "offset": (page - 1) * limit}
+        if _has_nul(user_id, component_id, session_name):
+            # PostgreSQL text cannot hold NUL, so such a filter matches nothing (agno answers 500).
+            return SessionPage(rows=[], total_count=0, name_sources={})
+        params: dict[str, Any] = {"limit": limit, "offset": min((page - 1) * limit, sql.BIGINT_MAX)}
         if user_id is not None:
             where.append(sql.FILTER_USER_ID)
             params["user_id"] = user_id
@@ -195,7 +238,7 @@ class SessionStore:
             sql.SELECT_SESSIONS_PAGE, where=" AND ".join(where) or sql.FILTER_TRUE, order_by=order_by
         )
         try:
-            async with self._cursor() as cur:
+            async with self._cursor("list_sessions") as cur:
                 await cur.execute(statement, params)
                 columns = [column.name for column in cur.description][1:]
                 records = await cur.fetchall()
@@ -217,12 +260,16 @@ class SessionStore:
 
     async def get_session(self, session_id: str, user_id: str | None) -> Row | None:
         """The session row (optionally owned by user_id), or None."""
-        async with self._cursor() as cur:
+        if _has_nul(session_id, user_id):
+            return None
+        async with self._cursor("get_session") as cur:
             return await self._fetch_session(cur, session_id, user_id)
 
     async def get_session_with_runs(self, session_id: str, user_id: str | None) -> tuple[Row, list[Any]] | None:
         """The session row and its runs' run_data in storage order, or None."""
-        async with self._cursor() as cur:
+        if _has_nul(session_id, user_id):
+            return None
+        async with self._cursor("get_session_with_runs") as cur:
             row = await self._fetch_session(cur, session_id, user_id)
             if row is None:
                 return None
@@ -252,7 +299,7 @@ class SessionStore:
             else:
                 params[column] = None
         params["now"] = int(time.time())
-        async with self._cursor() as cur:
+        async with self._cursor("create_session") as cur:
             await cur.execute(self._insert_session, params)
             record = await cur.fetchone()
             return _row(cur, record) if record is not None else None
@@ -261,13 +308,15 @@ class SessionStore:
         self, session_id: str, name: str, session_type: str | None, user_id: str | None
     ) -> tuple[Row, list[Any]] | None:
         """Set session_data.session_name in one statement; rename never touches updated_at."""
+        if _has_nul(session_id, user_id):
+            return None
         statement = self.tables.render(
             sql.RENAME_SESSION,
             type_filter=sql.RENAME_TYPE_FILTER if session_type else "",
             user_filter=sql.RENAME_USER_FILTER if user_id is not None else "",
         )
         params = {"session_id": session_id, "name": _strip_nul(name), "session_type": session_type, "user_id": user_id}
-        async with self._cursor() as cur:
+        async with self._cursor("rename_session") as cur:
             await cur.execute(statement, params)
             record = await cur.fetchone()
             if record is None:
@@ -279,9 +328,11 @@ class SessionStore:
     ) -> tuple[Row, list[Any]] | None:
         """Read-modify-write under a row lock, so concurrent PATCHes never lose each other's fields.
 
-        `apply(row) -> dict` returns the new session_data, metadata and summary.
+        `apply(row) -> dict` returns the session_type to save as and the new column values.
         """
-        async with self._cursor() as cur, cur.begin():
+        if _has_nul(session_id, user_id):
+            return None
+        async with self._cursor("update_session") as cur, cur.begin():
             lock = " FOR UPDATE"
             if user_id is None:
                 await cur.execute(self._select_session + lock, {"session_id": session_id})
@@ -291,21 +342,24 @@ class SessionStore:
             if record is None:
                 return None
             changes = apply(_row(cur, record))
-            params = {key: _jsonb(value) for key, value in changes.items()}
+            statement = self._update_session[changes.pop("session_type")]
+            params = {key: value if key == "component_id" else _jsonb(value) for key, value in changes.items()}
             params.update(session_id=session_id, now=int(time.time()))
-            await cur.execute(self._update_session, params)
+            await cur.execute(statement, params)
             updated = _row(cur, await cur.fetchone())
             return updated, await self._fetch_runs(cur, session_id)
 
     async def delete_sessions(self, session_ids: Iterable[str], user_id: str | None) -> int:
         """Delete sessions (scoped to user_id when given) and their runs in one transaction."""
-        ids = list(dict.fromkeys(session_ids))
+        ids = [session_id for session_id in dict.fromkeys(session_ids) if "\x00" not in session_id]
+        if not ids or _has_nul(user_id):
+            return 0
         params = {"session_ids": ids, "user_id": user_id}
         if user_id is None:
             delete_sessions = self.tables.render(sql.DELETE_SESSIONS)
         else:
             delete_sessions = self.tables.render(sql.DELETE_SESSIONS_FOR_USER)
-        async with self._cursor() as cur, cur.begin():
+        async with self._cursor("delete_sessions") as cur, cur.begin():
             await cur.execute(delete_sessions, params)
             deleted = [session_id for (session_id,) in await cur.fetchall()]
             if deleted:
@@ -316,6 +370,11 @@ class SessionStore:
 
 def _row(cur: aiopg.Cursor, record: Sequence[Any]) -> Row:
     return dict(zip((column.name for column in cur.description), record))
+
+
+def _has_nul(*values: str | None) -> bool:
+    """Whether any value holds a NUL character, which no PostgreSQL text value can contain."""
+    return any(value is not None and "\x00" in value for value in values)
 
 
 def _has_stored_name(row: Row) -> bool:

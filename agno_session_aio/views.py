@@ -8,11 +8,12 @@ import uuid
 from typing import Any
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import models, params
 from .errors import ApiError, BadRequest, Conflict, NotFound, ValidationFailed
 from .jsonutil import json_response, no_content
-from .keys import DATABASES_KEY, REQUEST_CONTEXT_KEY, STARTED_AT_KEY
+from .keys import DATABASES_KEY, METRICS_KEY, REQUEST_CONTEXT_KEY, STARTED_AT_KEY
 from .models import without_nulls
 from .store import SessionStore
 
@@ -40,6 +41,8 @@ class BaseView(web.View):
 
 class SessionsView(BaseView):
     """GET /sessions (list), POST /sessions (create), DELETE /sessions (bulk delete)."""
+
+    ALLOW_HEADER = "GET"
 
     async def get(self) -> web.Response:
         query = params.parse_list(self.request.query)
@@ -122,6 +125,8 @@ def _new_session_values(create: params.CreateParams, session_id: str) -> dict[st
 class SessionView(BaseView):
     """GET, PATCH and DELETE /sessions/{session_id}."""
 
+    ALLOW_HEADER = "GET"
+
     async def get(self) -> web.Response:
         query = params.parse_session(self.request.query)
         store = await self.store_for(query.scope.db_id, query.scope.table)
@@ -146,18 +151,21 @@ class SessionView(BaseView):
                     [{"type": "value_error", "loc": ["body", "summary"], "msg": f"Value error, {exc}",
                       "input": update.summary}]
                 ) from None
-        rendered_type: list[str] = []
+        loaded_as: list[str] = []
 
         def apply(row: models.Row) -> dict[str, Any]:
+            # agno loads the row as the requested type (no type filter) and re-saves it as that type.
             session_type = update.session_type or models.detect_session_type(row)
-            rendered_type.append(session_type)
+            loaded_as.append(session_type)
             return _patched_fields(update, session_type, row, summary)
 
         found = await store.update_session(self.session_id, update.scope.user_id, apply)
         if found is None:
             raise NotFound(f"Session with id '{self.session_id}' not found")
         row, runs = found
-        return json_response(models.session_detail(rendered_type[0], row, runs))
+        # The answer follows the stored type; the runs are those the loaded object kept (contract §4.5).
+        kept = models.session_runs_kept(loaded_as[0], runs)
+        return json_response(models.session_detail(models.detect_session_type(row), row, kept))
 
     async def delete(self) -> web.Response:
         delete = params.parse_delete(self.request.query)
@@ -171,12 +179,15 @@ class SessionView(BaseView):
 def _patched_fields(
     update: params.UpdateParams, session_type: str, row: models.Row, summary: dict[str, Any] | None
 ) -> dict[str, Any]:
-    """session_data, metadata and summary after a PATCH, with agno's merge rules (contract §4.5)."""
+    """The columns agno's upsert rewrites after a PATCH, with its merge rules (contract §4.5)."""
     session_data = row["session_data"]
     metadata = row["metadata"]
+    component_data = row[f"{session_type}_data"]
     if session_type == "workflow":
+        # agno's WorkflowSession defaults its JSON fields to {}.
         session_data = {} if session_data is None else session_data
         metadata = {} if metadata is None else metadata
+        component_data = {} if component_data is None else component_data
     if update.session_name is not None or update.session_state is not None:
         session_data = dict(session_data or {})
         if update.session_name is not None:
@@ -186,6 +197,9 @@ def _patched_fields(
     if update.metadata is not None:
         metadata = models.strip_reserved_metadata(update.metadata)
     return {
+        "session_type": session_type,
+        "component_id": row[f"{session_type}_id"],
+        "component_data": component_data,
         "session_data": session_data,
         "metadata": metadata,
         "summary": summary if summary is not None else row["summary"],
@@ -194,6 +208,8 @@ def _patched_fields(
 
 class RenameView(BaseView):
     """POST /sessions/{session_id}/rename."""
+
+    ALLOW_HEADER = "POST"
 
     async def post(self) -> web.Response:
         rename = params.parse_rename(self.request.query, await self.json_body())
@@ -211,6 +227,7 @@ class RenameView(BaseView):
 class SessionRunsView(BaseView):
     """GET /sessions/{session_id}/runs: every run, flat, in storage order."""
 
+    ALLOW_HEADER = "GET"
     previews = False
 
     async def get(self) -> web.Response:
@@ -259,6 +276,8 @@ def _wanted_statuses(statuses: list[str]) -> set[str] | None:
 class RunView(BaseView):
     """GET /sessions/{session_id}/runs/{run_id}."""
 
+    ALLOW_HEADER = "GET"
+
     async def get(self) -> web.Response:
         query = params.parse_session(self.request.query)
         store = await self.store_for(query.scope.db_id, query.scope.table)
@@ -288,6 +307,14 @@ class LivenessView(web.View):
 
     async def get(self) -> web.Response:
         return json_response({"status": "ok"})
+
+
+class MetricsView(web.View):
+    """GET /metrics in Prometheus text format."""
+
+    async def get(self) -> web.Response:
+        registry = self.request.app[METRICS_KEY].registry
+        return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 class ReadinessView(web.View):

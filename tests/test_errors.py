@@ -33,7 +33,15 @@ INT_PARSING = "Input should be a valid integer, unable to parse string as an int
             {"type": "greater_than_equal", "loc": ["query", "limit"],
              "msg": "Input should be greater than or equal to 1", "input": "0", "ctx": {"ge": 1}},
             {"type": "greater_than_equal", "loc": ["query", "page"],
-             "msg": "Input should be greater than or equal to 1", "input": "-1", "ctx": {"ge": 1}}]),
+             "msg": "Input should be greater than or equal to 0", "input": "-1", "ctx": {"ge": 0}}]),
+        ("GET", "/sessions?limit=%D9%A5", None,
+         [{"type": "int_parsing", "loc": ["query", "limit"], "msg": INT_PARSING, "input": "\u0665"}]),
+        ("PATCH", "/sessions/x", "null", [
+            {"type": "model_attributes_type", "loc": ["body"],
+             "msg": "Input should be a valid dictionary or object to extract fields from", "input": None}]),
+        ("DELETE", "/sessions", {}, [
+            {"type": "missing", "loc": ["body", "session_ids"], "msg": "Field required", "input": {}},
+            {"type": "missing", "loc": ["body", "session_types"], "msg": "Field required", "input": {}}]),
         ("GET", "/sessions?sort_order=ASC", None, [
             {"type": "enum", "loc": ["query", "sort_order"], "msg": "Input should be 'asc' or 'desc'",
              "input": "ASC", "ctx": {"expected": "'asc' or 'desc'"}}]),
@@ -68,7 +76,9 @@ INT_PARSING = "Input should be a valid integer, unable to parse string as an int
 )
 async def test_error_422_bodies(client: TestClient, method: str, path: str, body: Any,
                                 expected: list[dict[str, Any]]) -> None:
-    kwargs = {"json": body} if body is not None else {}
+    kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+    if body == "null":
+        kwargs = {"data": b"null", "headers": {"Content-Type": "application/json"}}
     response = await client.request(method, path, **kwargs)
     assert response.status == 422
     assert await response.json() == {"detail": expected}
@@ -84,9 +94,34 @@ async def test_error_malformed_json_reports_offset(client: TestClient) -> None:
 async def test_error_routing_404_and_405(client: TestClient) -> None:
     unknown = await client.get("/sessions/a/b/c/d")
     assert (unknown.status, await unknown.json()) == (404, {"detail": "Not Found"})
-    wrong = await client.put("/sessions/x")
-    assert (wrong.status, await wrong.json()) == (405, {"detail": "Method Not Allowed"})
-    assert "GET" in wrong.headers["Allow"]
+    # AgentOS decodes %2F before routing, so such an id matches no route.
+    await client.post("/sessions", json={"session_id": "a/b"})
+    encoded = await client.get("/sessions/a%2Fb")
+    assert (encoded.status, await encoded.json()) == (404, {"detail": "Not Found"})
+    # Starlette's Allow names the first route's method only.
+    for method, path, allow in [("PUT", "/sessions/x", "GET"), ("PATCH", "/sessions", "GET"),
+                                ("GET", "/sessions/x/rename", "POST"), ("HEAD", "/sessions", "GET")]:
+        wrong = await client.request(method, path)
+        assert wrong.status == 405 and wrong.headers["Allow"] == allow
+        if method != "HEAD":
+            assert await wrong.json() == {"detail": "Method Not Allowed"}
+
+
+async def test_error_body_without_json_content_type_is_not_parsed(client: TestClient) -> None:
+    created = await client.post("/sessions", data=b'{"session_id": "x"}')
+    assert created.status == 422
+    assert (await created.json())["detail"][0]["type"] == "model_attributes_type"
+    renamed = await client.post("/sessions/x/rename", data=b'{"session_name": "y"}')
+    assert (await renamed.json())["detail"][0]["type"] == "missing"
+
+
+async def test_error_nul_bytes_match_nothing(client: TestClient) -> None:
+    # PostgreSQL text cannot hold NUL; AgentOS answers 500, we answer what such a filter means.
+    listed = await client.get("/sessions?session_name=a%00b&user_id=a%00b")
+    assert listed.status == 200 and (await listed.json())["data"] == []
+    assert (await client.get("/sessions/a%00b")).status == 404
+    assert (await client.get("/sessions/x/runs?user_id=a%00b")).status == 404
+    assert (await client.delete("/sessions/a%00b")).status == 204
 
 
 async def test_error_db_selection_rules(client: TestClient) -> None:

@@ -139,3 +139,24 @@ async def test_bulk_delete(client: TestClient, agno_db: Any, pg_dsn: str) -> Non
     media = await client.delete("/sessions?delete_media=true", json={"session_ids": ["c"], "session_types": ["agent"]})
     assert media.status == 503
     assert run_sql(pg_dsn, "SELECT session_id FROM ai.agno_sessions") == [("c",)]
+
+
+async def test_patch_session_with_another_type_keeps_the_stored_type(client: TestClient, agno_db: Any,
+                                                                     pg_dsn: str) -> None:
+    seed.agent_session(agno_db, "s1", name="Trip")
+    seed.agent_run(agno_db, "s1", "r1", at=seed.T0 + 1)
+    as_team = await (await client.patch("/sessions/s1?type=team", json={"session_name": "as team"})).json()
+    # agno re-saves the row as a team session but answers with the stored (agent) schema
+    assert as_team["agent_session_id"] == "s1" and as_team["session_name"] == "as team"
+    assert len(as_team["chat_history"]) == 2
+    as_workflow = await (await client.patch("/sessions/s1?type=workflow", json={})).json()
+    assert as_workflow["chat_history"] == [] and as_workflow["metadata"] == {}
+    assert run_sql(pg_dsn, "SELECT session_type, team_data, workflow_data FROM ai.agno_sessions") == [
+        ("agent", None, {})]
+    assert run_sql(pg_dsn, "SELECT team_data IS NULL FROM ai.agno_sessions") == [(False,)]
+
+
+async def test_list_page_far_beyond_bigint_offset_is_empty(client: TestClient, agno_db: Any) -> None:
+    seed.agent_session(agno_db, "s1")
+    body = await (await client.get("/sessions?page=3&limit=9223372036854775807")).json()
+    assert body["data"] == [] and body["meta"]["total_count"] == 1

@@ -1,0 +1,46 @@
+"""AgentOS's security-key check (contract §1.5): Bearer token, constant-time comparison, agno's 401 texts."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable
+from typing import Final
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from ..errors import ApiError
+from .types import Middleware
+
+SERVICE_TOKEN_PREFIX: Final = "agno_pat_"
+
+
+def make_auth_middleware(security_key: str | None, open_paths: Iterable[str]) -> Middleware | None:
+    """The auth middleware, or None when no key is configured (AgentOS is then open too)."""
+    if not security_key:
+        return None
+    exempt = frozenset(open_paths)
+    expected = security_key.encode()
+
+    @web.middleware
+    async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path in exempt:
+            return await handler(request)
+        token = bearer_token(request.headers.get("Authorization", ""))
+        if not token:
+            raise ApiError(401, "Authorization header required")
+        if token.startswith(SERVICE_TOKEN_PREFIX):
+            # Service-account tokens live in AgentOS's own database; none is valid here.
+            raise ApiError(401, "Invalid or expired service account token")
+        if not hmac.compare_digest(token.encode(), expected):
+            raise ApiError(401, "Invalid authentication token")
+        return await handler(request)
+
+    return auth_middleware
+
+
+def bearer_token(authorization: str) -> str:
+    """"Bearer <key>" (any case) or a bare key, whitespace-stripped, as agno extracts it."""
+    if authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return authorization.strip()

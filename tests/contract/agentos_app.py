@@ -1,0 +1,51 @@
+"""Launch the real Agno AgentOS (the contract oracle) under uvicorn.
+
+Run as a script by the contract-test harness, never imported by the tests:
+
+    python tests/contract/agentos_app.py
+
+Configuration comes from the environment:
+
+* ``CONTRACT_AGENTOS_DB_URL``  SQLAlchemy URL, e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/db``
+  (psycopg 3 also accepts ``postgresql+psycopg://postgres:@/db?host=/socket/dir``)
+* ``CONTRACT_AGENTOS_DB_ID``   the db_id AgentOS registers the database under (default ``contract-db``)
+* ``CONTRACT_AGENTOS_PORT``    TCP port on 127.0.0.1
+
+No model is ever called: the agent exists only so AgentOS has a component and a database.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENAI_API_KEY", "dummy")
+os.environ.setdefault("AGNO_TELEMETRY", "false")
+
+
+def build_app():
+    from agno.agent import Agent
+    from agno.db.postgres import PostgresDb
+    from agno.os import AgentOS
+
+    db = PostgresDb(
+        db_url=os.environ["CONTRACT_AGENTOS_DB_URL"],
+        id=os.environ.get("CONTRACT_AGENTOS_DB_ID", "contract-db"),
+    )
+    agent = Agent(id="contract-agent", name="Contract Agent", db=db)
+    return AgentOS(agents=[agent], telemetry=False).get_app()
+
+
+def main() -> None:
+    import uvicorn
+
+    uvicorn.run(
+        build_app(),
+        host="127.0.0.1",
+        port=int(os.environ["CONTRACT_AGENTOS_PORT"]),
+        log_level=os.environ.get("CONTRACT_AGENTOS_LOG_LEVEL", "warning"),
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

