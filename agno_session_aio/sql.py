@@ -205,3 +205,6 @@ DELETE_RUNS_OF_SESSIONS_FOR_USER: Final = (
 )
 
 PING: Final = "SELECT 1"
+
+# Stops the query of a request that was cancelled while its connection waited in PostgreSQL.
+CANCEL_BACKEND: Final = "SELECT pg_cancel_backend(%(pid)s)"

@@ -97,12 +97,15 @@ class SessionStore:
         *,
         acquire_timeout: float = 5.0,
         observe: Callable[[str, str, float], None] | None = None,
+        cancel_dsn: str | None = None,
     ) -> None:
         self.db_id = db_id
         self.pool = pool
         self.tables = tables
         self.acquire_timeout = acquire_timeout
         self.observe = observe
+        self.cancel_dsn = cancel_dsn
+        self._cancellations: set[asyncio.Task[None]] = set()
         # Requests waiting for a free connection right now (a metrics gauge).
         self.waiting = 0
         self._select_session = tables.render(sql.SELECT_SESSION)
@@ -132,6 +135,7 @@ class SessionStore:
         finally:
             self.waiting -= 1
         started = time.perf_counter()
+        backend_pid = conn.raw.get_backend_pid()
         try:
             async with conn.cursor() as cur:
                 yield cur
@@ -144,6 +148,9 @@ class SessionStore:
             task = asyncio.current_task()
             if task is not None and task.cancelling() == 0:
                 raise ApiError(504, "Database query timed out") from None
+            # The request was cancelled (timeout, client gone, shutdown): aiopg closes the socket, but
+            # PostgreSQL only notices when it next writes, so stop the query on the server as well.
+            self._cancel_backend(backend_pid)
             raise
         except psycopg2.OperationalError as exc:
             logger.warning("database %s failed mid-request: %s", self.db_id, exc)
@@ -152,6 +159,21 @@ class SessionStore:
             await self.pool.release(conn)
             if self.observe is not None:
                 self.observe(self.db_id, operation, time.perf_counter() - started)
+
+    def _cancel_backend(self, pid: int) -> None:
+        if self.cancel_dsn is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._run_cancel(pid))
+        self._cancellations.add(task)
+        task.add_done_callback(self._cancellations.discard)
+
+    async def _run_cancel(self, pid: int) -> None:
+        # Its own short-lived connection: the pool may be exhausted, which is when this matters most.
+        try:
+            async with aiopg.connect(self.cancel_dsn, timeout=5) as conn, conn.cursor() as cur:
+                await cur.execute(sql.CANCEL_BACKEND, {"pid": pid})
+        except (psycopg2.Error, OSError, TimeoutError) as exc:
+            logger.warning("database %s: could not cancel backend %s: %s", self.db_id, pid, exc)
 
     async def ping(self) -> None:
         """One round trip, for readiness checks."""

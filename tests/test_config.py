@@ -84,3 +84,25 @@ def test_config_custom_session_table_names_runs_after_it() -> None:
 def test_redact_dsn_hides_passwords() -> None:
     assert redact_dsn("postgresql://u:s3cret@h/db") == "postgresql://u:***@h/db"
     assert "s3cret" not in redact_dsn("host=h password=s3cret dbname=d")
+
+
+def test_config_operations_settings() -> None:
+    config = Config.from_env({"AGNO_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1", "AGNO_LOG_FORMAT": "TEXT",
+                              "AGNO_SHUTDOWN_GRACE": "3", "AGNO_PG_POOL_ACQUIRE_TIMEOUT": "0.5"})
+    assert [str(net) for net in config.trusted_proxies] == ["10.0.0.0/8", "127.0.0.1/32"]
+    assert (config.log_format, config.shutdown_grace, config.pool_acquire_timeout) == ("text", 3.0, 0.5)
+    with pytest.raises(ConfigError, match="AGNO_TRUSTED_PROXIES"):
+        Config.from_env({"AGNO_TRUSTED_PROXIES": "10.0.0.0/33"})
+    with pytest.raises(ConfigError, match="AGNO_LOG_FORMAT"):
+        Config.from_env({"AGNO_LOG_FORMAT": "xml"})
+
+
+def test_text_log_format_names_the_request() -> None:
+    import logging
+
+    from agno_session_aio.logs import TextFormatter
+
+    record = logging.LogRecord("agno_session_aio.x", logging.INFO, __file__, 1, "hello %s", ("you",), None)
+    record.request_id = "rid-5"
+    line = TextFormatter().format(record)
+    assert line.endswith("INFO agno_session_aio.x [rid-5]: hello you")

@@ -172,3 +172,27 @@ def test_logs_carry_request_ids_and_never_secrets(pg_dsn: str) -> None:
     (access,) = [line for line in lines if line.get("request_id") == "find-me-42"]
     assert access["path"] == "/sessions" and access["status"] == 200 and access["db_id"] == "default"
     assert access["client_ip"] == "127.0.0.1" and access["duration_ms"] >= 0
+
+
+async def test_request_timeout_cancels_the_database_work(aiohttp_client: AiohttpClient, config: Config,
+                                                        pg_dsn: str,
+                                                        table_lock: psycopg2.extensions.connection) -> None:
+    client = await aiohttp_client(create_app(attrs.evolve(config, request_timeout=0.3)))
+    _lock(table_lock)
+    response = await client.get("/sessions?user_id=timeout-probe")
+    assert (response.status, await response.json()) == (504, {"detail": "Request timed out"})
+    # The blocked query does not live on in PostgreSQL after the request gave up.
+    conn = psycopg2.connect(pg_dsn)
+    conn.autocommit = True
+    try:
+        for _ in range(50):
+            with conn.cursor() as cur:
+                cur.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%%timeout-probe%%'"
+                            " AND pid <> pg_backend_pid() AND state = 'active'")
+                if cur.fetchone()[0] == 0:
+                    break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the query kept running after the 504")
+    finally:
+        conn.close()
