@@ -1,50 +1,31 @@
-"""`python -m agno_session_aio`: read the environment, configure logging, serve."""
+"""`python -m agno_session_aio [--workers N]`: read the environment, configure logging, serve."""
 
 from __future__ import annotations
 
-import logging
+import argparse
 import os
-import re
 import sys
 
-from aiohttp import web
-
-from .app import create_app
 from .config import Config, ConfigError
-from .databases import DatabaseStartupError
-from .embedded import EmbeddedUnavailable
-from .logs import JsonAccessLogger, configure_logging
-from .tracing import otel_tracer
-
-logger = logging.getLogger("agno_session_aio")
+from .logs import configure_logging
+from .server import serve
 
 
-def main() -> None:
-    """Run the service until SIGINT/SIGTERM; a bad configuration exits with one clear line."""
+def main(argv: list[str] | None = None) -> None:
+    """Parse the one flag, read the environment, and serve; bad configuration exits with one line."""
+    parser = argparse.ArgumentParser(prog="agno-session-aio", description="Agno AgentOS /sessions API service")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes sharing the port (SO_REUSEPORT); default AGNO_WORKERS or 1")
+    args = parser.parse_args(argv)
     try:
         config = Config.from_env(os.environ)
+        workers = args.workers if args.workers is not None else config.workers
+        if workers < 1 or (workers > 1 and config.port == 0):
+            raise ConfigError(f"--workers={workers}: needs 1 or more workers, and a fixed port for several")
     except ConfigError as exc:
         sys.exit(f"agno-session-aio: configuration error: {exc}")
     configure_logging(config.log_level, config.log_format)
-    try:
-        web.run_app(
-            create_app(config, otel_tracer()),
-            host=config.host,
-            port=config.port,
-            # SIGTERM: stop accepting, let in-flight requests finish within the grace period, then clean up.
-            shutdown_timeout=config.shutdown_grace,
-            keepalive_timeout=75,
-            access_log_class=JsonAccessLogger,
-            print=lambda message: logger.info("session service listening on :%s", _bound_port(message, config.port)),
-        )
-    except (DatabaseStartupError, EmbeddedUnavailable) as exc:
-        sys.exit(f"agno-session-aio: {exc}")
-
-
-def _bound_port(banner: str, configured: int) -> str:
-    """The port run_app actually bound (differs from the configured one for port 0)."""
-    found = re.search(r":(\d+)\b", banner)
-    return found.group(1) if found else str(configured)
+    serve(config, workers)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ class Config:
     default_db_explicit: bool = False
     port: int = DEFAULT_PORT
     host: str = "0.0.0.0"
+    workers: int = 1
     db_schema: str = "ai"
     session_table: str = "agno_sessions"
     runs_table: str = "agno_runs"
@@ -87,6 +88,7 @@ class Config:
             default_db_explicit=explicit_default is not None,
             port=_int(environ, "AGNO_SERVICE_PORT", DEFAULT_PORT, minimum=0, maximum=65535),
             host=_get(environ, "AGNO_SERVICE_HOST") or "0.0.0.0",
+            workers=_int(environ, "AGNO_WORKERS", 1, minimum=1, maximum=256),
             db_schema=_identifier(environ, "AGNO_DB_SCHEMA", "ai"),
             session_table=session_table,
             # agno names the runs table after a customised session table (contract §2.1)

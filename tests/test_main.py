@@ -127,3 +127,47 @@ def test_main_embedded_database_persists_across_restarts(tmp_path: Path) -> None
         assert "started embedded PostgreSQL" in output and "stopped embedded PostgreSQL" in output
     # the embedded server is stopped with the service, not left running
     assert not (data_dir / "postmaster.pid").exists()
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of a process, read from /proc."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(entry.name))
+    return children
+
+
+def test_main_workers_share_the_port_and_stop_together(pg_dsn: str) -> None:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "agno_session_aio", "--workers", "2"],
+                            env=_env(AGNO_PG_DSN=pg_dsn, AGNO_SERVICE_PORT=str(port)),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_healthy(port, proc)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            output_so_far = [p for p in _children(proc.pid)]
+            if len(output_so_far) >= 2:
+                break
+            time.sleep(0.1)
+        workers = _children(proc.pid)
+        assert len(workers) >= 2
+        for _ in range(20):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/sessions?limit=1", timeout=5) as response:
+                assert response.status == 200
+    finally:
+        output = _stop(proc)
+    assert output.count(f"session service listening on :{port}") == 2
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_main_rejects_bad_worker_counts() -> None:
+    result = subprocess.run([sys.executable, "-m", "agno_session_aio", "--workers", "0"], env=_env(),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "--workers=0" in result.stderr and "Traceback" not in result.stderr
