@@ -222,7 +222,7 @@ class SessionStore:
 
     # --- reads -------------------------------------------------------------
 
-    async def list_sessions(
+    def list_statement(
         self,
         *,
         session_type: str | None,
@@ -233,12 +233,9 @@ class SessionStore:
         page: int,
         sort_by: str | None,
         sort_order: str,
-    ) -> SessionPage:
-        """One page of session rows, the total count, and what names need from runs."""
+    ) -> tuple[str, dict[str, Any]]:
+        """The one statement of a list page (count + rows) and its parameters."""
         where = []
-        if _has_nul(user_id, component_id, session_name):
-            # PostgreSQL text cannot hold NUL, so such a filter matches nothing (agno answers 500).
-            return SessionPage(rows=[], total_count=0, name_sources={})
         params: dict[str, Any] = {"limit": limit, "offset": min((page - 1) * limit, sql.BIGINT_MAX)}
         if user_id is not None:
             where.append(sql.FILTER_USER_ID)
@@ -258,6 +255,28 @@ class SessionStore:
             order_by = f" ORDER BY {sql.SORT_EXPRESSIONS[sort_by]} {direction}"
         statement = self.tables.render(
             sql.SELECT_SESSIONS_PAGE, where=" AND ".join(where) or sql.FILTER_TRUE, order_by=order_by
+        )
+        return statement, params
+
+    async def list_sessions(
+        self,
+        *,
+        session_type: str | None,
+        component_id: str | None,
+        user_id: str | None,
+        session_name: str | None,
+        limit: int,
+        page: int,
+        sort_by: str | None,
+        sort_order: str,
+    ) -> SessionPage:
+        """One page of session rows, the total count, and what names need from runs."""
+        if _has_nul(user_id, component_id, session_name):
+            # PostgreSQL text cannot hold NUL, so such a filter matches nothing (agno answers 500).
+            return SessionPage(rows=[], total_count=0, name_sources={})
+        statement, params = self.list_statement(
+            session_type=session_type, component_id=component_id, user_id=user_id, session_name=session_name,
+            limit=limit, page=page, sort_by=sort_by, sort_order=sort_order,
         )
         try:
             async with self._cursor("list_sessions") as cur:
