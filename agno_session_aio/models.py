@@ -50,6 +50,20 @@ class NameSource:
     first_user_content: Any
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class SessionQuery:
+    """Filters, sort and page of a session listing."""
+
+    session_type: str | None
+    component_id: str | None
+    user_id: str | None
+    session_name: str | None
+    limit: int
+    page: int
+    sort_by: str | None
+    sort_order: str
+
+
 @attrs.frozen(slots=True)
 class SessionPage:
     """One page of session rows plus the total count and name sources of unnamed sessions."""

@@ -15,7 +15,7 @@ import attrs
 from multidict import MultiMapping
 
 from .errors import ValidationFailed
-from .models import SESSION_TYPES
+from .models import SESSION_TYPES, SessionQuery
 
 # Widest value PostgreSQL's LIMIT/OFFSET (bigint) and orjson can carry.
 MAX_INT: Final = 2**63 - 1
@@ -207,15 +207,9 @@ def _session_type(collector: _Collector, query: MultiMapping[str]) -> str | None
 
 @attrs.frozen(kw_only=True)
 class ListParams:
-    """GET /sessions."""
+    """GET /sessions: the listing itself and the database it reads."""
 
-    session_type: str | None
-    component_id: str | None
-    session_name: str | None
-    limit: int
-    page: int
-    sort_by: str | None
-    sort_order: str
+    query: SessionQuery
     scope: Scope
 
 
@@ -236,13 +230,16 @@ def parse_list(query: MultiMapping[str]) -> ListParams:
         msg = "Input should be greater than or equal to 1"
         raise ValidationFailed([_error("greater_than_equal", ["query", "page"], msg, c.query(query, "page"), {"ge": 1})])
     return ListParams(
-        session_type=session_type,
-        component_id=component_id,
-        session_name=session_name,
-        limit=20 if limit is None else limit,
-        page=1 if page is None else page,
-        sort_by="created_at" if sort_by is None else sort_by,
-        sort_order=sort_order or "desc",
+        query=SessionQuery(
+            session_type=session_type,
+            component_id=component_id,
+            user_id=user_id,
+            session_name=session_name,
+            limit=20 if limit is None else limit,
+            page=1 if page is None else page,
+            sort_by="created_at" if sort_by is None else sort_by,
+            sort_order=sort_order or "desc",
+        ),
         scope=scope,
     )
 

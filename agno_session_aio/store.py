@@ -20,7 +20,7 @@ import psycopg2.extras
 
 from . import sql
 from .errors import ApiError, DatabaseBusy, DatabaseUnavailable
-from .models import NameSource, Row, SessionPage
+from .models import NameSource, Row, SessionPage, SessionQuery
 
 logger = logging.getLogger(__name__)
 
@@ -222,62 +222,38 @@ class SessionStore:
 
     # --- reads -------------------------------------------------------------
 
-    def list_statement(
-        self,
-        *,
-        session_type: str | None,
-        component_id: str | None,
-        user_id: str | None,
-        session_name: str | None,
-        limit: int,
-        page: int,
-        sort_by: str | None,
-        sort_order: str,
-    ) -> tuple[str, dict[str, Any]]:
+    def list_statement(self, query: SessionQuery) -> tuple[str, dict[str, Any]]:
         """The one statement of a list page (count + rows) and its parameters."""
         where = []
-        params: dict[str, Any] = {"limit": limit, "offset": min((page - 1) * limit, sql.BIGINT_MAX)}
-        if user_id is not None:
+        params: dict[str, Any] = {"limit": query.limit, "offset": min((query.page - 1) * query.limit, sql.BIGINT_MAX)}
+        if query.user_id is not None:
             where.append(sql.FILTER_USER_ID)
-            params["user_id"] = user_id
-        if component_id is not None:
-            where.append(sql.FILTER_COMPONENT_BY_TYPE[session_type] if session_type else sql.FILTER_COMPONENT_ANY)
-            params["component_id"] = component_id
-        if session_name is not None:
+            params["user_id"] = query.user_id
+        if query.component_id is not None:
+            by_type = sql.FILTER_COMPONENT_BY_TYPE
+            where.append(by_type[query.session_type] if query.session_type else sql.FILTER_COMPONENT_ANY)
+            params["component_id"] = query.component_id
+        if query.session_name is not None:
             where.append(sql.FILTER_SESSION_NAME)
-            params["session_name"] = session_name
-        if session_type is not None:
+            params["session_name"] = query.session_name
+        if query.session_type is not None:
             where.append(sql.FILTER_SESSION_TYPE)
-            params["session_type"] = session_type
+            params["session_type"] = query.session_type
         order_by = ""
-        if sort_by in sql.SORT_EXPRESSIONS:
-            direction = "ASC" if sort_order == "asc" else "DESC"
-            order_by = f" ORDER BY {sql.SORT_EXPRESSIONS[sort_by]} {direction}"
+        if query.sort_by in sql.SORT_EXPRESSIONS:
+            direction = "ASC" if query.sort_order == "asc" else "DESC"
+            order_by = f" ORDER BY {sql.SORT_EXPRESSIONS[query.sort_by]} {direction}"
         statement = self.tables.render(
             sql.SELECT_SESSIONS_PAGE, where=" AND ".join(where) or sql.FILTER_TRUE, order_by=order_by
         )
         return statement, params
 
-    async def list_sessions(
-        self,
-        *,
-        session_type: str | None,
-        component_id: str | None,
-        user_id: str | None,
-        session_name: str | None,
-        limit: int,
-        page: int,
-        sort_by: str | None,
-        sort_order: str,
-    ) -> SessionPage:
+    async def list_sessions(self, query: SessionQuery) -> SessionPage:
         """One page of session rows, the total count, and what names need from runs."""
-        if _has_nul(user_id, component_id, session_name):
+        if _has_nul(query.user_id, query.component_id, query.session_name):
             # PostgreSQL text cannot hold NUL, so such a filter matches nothing (agno answers 500).
             return SessionPage(rows=[], total_count=0, name_sources={})
-        statement, params = self.list_statement(
-            session_type=session_type, component_id=component_id, user_id=user_id, session_name=session_name,
-            limit=limit, page=page, sort_by=sort_by, sort_order=sort_order,
-        )
+        statement, params = self.list_statement(query)
         try:
             async with self._cursor("list_sessions") as cur:
                 await cur.execute(statement, params)

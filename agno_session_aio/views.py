@@ -45,26 +45,18 @@ class SessionsView(BaseView):
     ALLOW_HEADER = "GET"
 
     async def get(self) -> web.Response:
-        query = params.parse_list(self.request.query)
-        store = await self.store_for(query.scope.db_id, query.scope.table)
-        page = await store.list_sessions(
-            session_type=query.session_type,
-            component_id=query.component_id,
-            user_id=query.scope.user_id,
-            session_name=query.session_name,
-            limit=query.limit,
-            page=query.page,
-            sort_by=query.sort_by,
-            sort_order=query.sort_order,
-        )
+        listing = params.parse_list(self.request.query)
+        store = await self.store_for(listing.scope.db_id, listing.scope.table)
+        page = await store.list_sessions(listing.query)
         data = [
             without_nulls(models.session_list_item(row, page.name_sources.get(row["session_id"], [])))
             for row in page.rows
         ]
+        limit = listing.query.limit
         meta = {
-            "page": query.page,
-            "limit": query.limit,
-            "total_pages": -(-page.total_count // query.limit),
+            "page": listing.query.page,
+            "limit": limit,
+            "total_pages": -(-page.total_count // limit),
             "total_count": page.total_count,
             "search_time_ms": 0.0,
         }

@@ -12,6 +12,7 @@ from pytest_aiohttp import AiohttpClient
 from agno_session_aio.app import create_app
 from agno_session_aio.config import Config, DatabaseConfig
 from agno_session_aio.keys import DATABASES_KEY
+from agno_session_aio.models import SessionQuery
 
 from .conftest import create_database, drop_database, run_sql
 
@@ -62,9 +63,9 @@ async def test_query_plans_use_indexes(aiohttp_client: AiohttpClient, big_dsn: s
     _seed(big_dsn)
     store = client.server.app[DATABASES_KEY].stores["default"]
 
-    statement, params = store.list_statement(session_type=None, component_id=None, user_id=None,
-                                             session_name=None, limit=20, page=1, sort_by="created_at",
-                                             sort_order="desc")
+    statement, params = store.list_statement(SessionQuery(session_type=None, component_id=None, user_id=None,
+                                                          session_name=None, limit=20, page=1,
+                                                          sort_by="created_at", sort_order="desc"))
     page_nodes = list(_nodes(_plan(big_dsn, statement, params)))
     # The page itself walks the created_at index and stops after 20 rows: no sort of 100k rows.
     assert any(node.get("Index Name") == "idx_agno_sessions_created_at" for node in page_nodes)
