@@ -17,8 +17,9 @@ from multidict import MultiMapping
 from .errors import ValidationFailed
 from .models import SESSION_TYPES, SessionQuery
 
-# Widest value PostgreSQL's LIMIT/OFFSET (bigint) and orjson can carry.
-MAX_INT: Final = 2**63 - 1
+# Widest LIMIT PostgreSQL takes (bigint), and widest integer orjson can echo back in `meta`.
+BIGINT_MAX: Final = 2**63 - 1
+ECHO_MAX: Final = 2**64 - 1
 # pydantic's lax int-from-string: optional sign, digits with single underscores, an all-zero fraction.
 INT_RE: Final = re.compile(r"^[+-]?[0-9](?:_?[0-9])*(?:\.0*)?$")
 TRUE_WORDS: Final = frozenset({"1", "on", "t", "true", "y", "yes"})
@@ -59,7 +60,7 @@ class _Collector:
         return None
 
     def integer(
-        self, query: MultiMapping[str], name: str, *, ge: int | None = None, bigint: bool = False
+        self, query: MultiMapping[str], name: str, *, ge: int | None = None, le: int | None = None
     ) -> int | None:
         raw = self.query(query, name)
         if raw is None:
@@ -74,10 +75,10 @@ class _Collector:
             msg = f"Input should be greater than or equal to {ge}"
             self.errors.append(_error("greater_than_equal", ["query", name], msg, raw, {"ge": ge}))
             return None
-        if bigint and abs(value) > MAX_INT:
-            # This value reaches SQL: AgentOS fails with a 500 past bigint; we answer a clean 422.
-            msg = f"Input should be less than or equal to {MAX_INT}"
-            self.errors.append(_error("less_than_equal", ["query", name], msg, raw, {"le": MAX_INT}))
+        if le is not None and value > le:
+            # Past this bound AgentOS fails with a 500 (docs/compatibility.md); we answer a clean 422.
+            msg = f"Input should be less than or equal to {le}"
+            self.errors.append(_error("less_than_equal", ["query", name], msg, raw, {"le": le}))
             return None
         return value
 
@@ -219,8 +220,9 @@ def parse_list(query: MultiMapping[str]) -> ListParams:
     component_id = c.query(query, "component_id")
     user_id = c.query(query, "user_id")
     session_name = c.query(query, "session_name")
-    limit = c.integer(query, "limit", ge=1, bigint=True)
-    page = c.integer(query, "page", ge=0, bigint=True)
+    limit = c.integer(query, "limit", ge=1, le=BIGINT_MAX)
+    # A page whose offset overflows gets an empty page (store.py), like any page past the end.
+    page = c.integer(query, "page", ge=0, le=ECHO_MAX)
     sort_by = c.query(query, "sort_by")
     sort_order = c.enum(query, "sort_order", ("asc", "desc"), ORDER_EXPECTED)
     scope = Scope(user_id=user_id, db_id=c.query(query, "db_id"), table=c.query(query, "table"))

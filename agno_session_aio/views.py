@@ -194,7 +194,8 @@ def _patched_fields(
         "component_data": component_data,
         "session_data": session_data,
         "metadata": metadata,
-        "summary": summary if summary is not None else row["summary"],
+        # agno's WorkflowSession has no summary, so a workflow PATCH leaves it as stored.
+        "summary": summary if summary is not None and session_type != "workflow" else row["summary"],
     }
 
 

@@ -163,6 +163,9 @@ async def test_error_security_key(aiohttp_client: AiohttpClient, config: Config,
         assert await response.json() == {"detail": detail}
     assert (await client.get("/healthz")).status == 200
     assert (await client.get("/health")).status == 200
+    assert (await client.get("/health/")).status == 200
+    # CORS preflights pass auth, as in AgentOS; there is no OPTIONS route, so they get a 405.
+    assert (await client.options("/sessions")).status == 405
 
 
 async def _app_with(handler: Any, timeout: float = 5.0) -> web.Application:

@@ -10,6 +10,9 @@ Configuration comes from the environment:
   (psycopg 3 also accepts ``postgresql+psycopg://postgres:@/db?host=/socket/dir``)
 * ``CONTRACT_AGENTOS_DB_ID``   the db_id AgentOS registers the database under (default ``contract-db``)
 * ``CONTRACT_AGENTOS_PORT``    TCP port on 127.0.0.1
+* ``CONTRACT_AGENTOS_OS_DB=1`` also pass the database as AgentOS's own ``db`` (the usual production
+  setup: it is what enables service-account tokens, so an unknown ``agno_pat_`` token answers
+  "Invalid or expired service account token" instead of "Service accounts are not enabled ...")
 
 No model is ever called: the agent exists only so AgentOS has a component and a database.
 """
@@ -32,7 +35,8 @@ def build_app():
         id=os.environ.get("CONTRACT_AGENTOS_DB_ID", "contract-db"),
     )
     agent = Agent(id="contract-agent", name="Contract Agent", db=db)
-    return AgentOS(agents=[agent], telemetry=False).get_app()
+    os_db = db if os.environ.get("CONTRACT_AGENTOS_OS_DB") == "1" else None
+    return AgentOS(agents=[agent], db=os_db, telemetry=False).get_app()
 
 
 def main() -> None:

@@ -9,6 +9,8 @@ Environment:
                                   (proves the comparison machinery; every step must pass).
 * ``AGNO_CONTRACT_REPORT``        where to write the markdown mismatch report (default: in the
                                   pytest temp dir; the path is printed at the end of the run).
+* ``AGNO_CONTRACT_AUTH_REPORT``   the same for the auth steps (``test_auth.py``; default:
+                                  ``contract-auth-report.md`` next to the main report).
 * ``AGNO_CONTRACT_KEY_ORDER=top`` check key order of top-level objects only (default: all objects).
 """
 
@@ -24,6 +26,7 @@ from . import infra
 from . import seed as seed_data
 
 REPORT_KEY = pytest.StashKey[dict]()
+AUTH_REPORT_KEY = pytest.StashKey[dict]()
 
 
 def _self_check() -> bool:
@@ -118,11 +121,16 @@ def contract_harness(request, contract_seeded_db, contract_agentos, contract_our
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     summary = config.stash.get(REPORT_KEY, None)
-    if not summary:
+    auth = config.stash.get(AUTH_REPORT_KEY, None)
+    if not summary and not auth:
         return
     terminalreporter.section("agno contract")
-    terminalreporter.write_line(
-        f"{summary['steps']} steps, {summary['failed']} with mismatches, "
-        f"{summary['known']} known differences; report: {summary['path']}"
-    )
-    terminalreporter.write_line(f"server logs: {summary['logs']}")
+    for label, s in (("", summary), ("auth: ", auth)):
+        if s:
+            terminalreporter.write_line(
+                f"{label}{s['steps']} steps, {s['failed']} with mismatches, "
+                f"{s['known']} known differences; report: {s['path']}"
+            )
+    logs = (summary or auth).get("logs")
+    if logs:
+        terminalreporter.write_line(f"server logs: {logs}")

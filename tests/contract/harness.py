@@ -17,6 +17,7 @@ writes, not only against the HTTP answers.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 from typing import Any, List, Optional, Tuple
@@ -66,8 +67,27 @@ class Side:
             headers.setdefault("content-type", "application/json")
         elif req.content is not None:
             content = req.content.encode() if isinstance(req.content, str) else req.content
+        if req.wire_headers is not None:
+            return path, self._send_wire(req.method, path, content, list(headers.items()) + list(req.wire_headers))
         resp = self.client.request(req.method, path, content=content, headers=headers)
         return path, resp
+
+    def _send_wire(self, method: str, path: str, content: Optional[bytes], headers: List[Tuple[str, str]]) -> httpx.Response:
+        """One request through ``http.client``, headers exactly as given (see ``Req.wire_headers``)."""
+        url = self.client.base_url
+        conn = http.client.HTTPConnection(url.host, url.port, timeout=30.0)
+        try:
+            conn.putrequest(method, path, skip_accept_encoding=True)
+            for name, value in headers:
+                conn.putheader(name, value)
+            if content is not None:
+                conn.putheader("content-length", str(len(content)))
+            conn.endheaders(content)
+            resp = conn.getresponse()
+            body = resp.read()
+            return httpx.Response(resp.status, headers=resp.getheaders(), content=body)
+        finally:
+            conn.close()
 
 
 def observe(method: str, path: str, resp: httpx.Response, norm: Normalizer) -> Tuple[Observed, Any]:

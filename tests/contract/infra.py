@@ -207,7 +207,16 @@ def _base_env() -> Dict[str, str]:
     return env
 
 
-def start_agentos(db: Database, log_dir: Path, name: str = "agentos", timeout: float = 90.0) -> ServerProcess:
+def start_agentos(
+    db: Database,
+    log_dir: Path,
+    name: str = "agentos",
+    timeout: float = 90.0,
+    security_key: Optional[str] = None,
+    os_db: bool = False,
+) -> ServerProcess:
+    """The real AgentOS; with ``security_key`` it runs with ``OS_SECURITY_KEY`` set (auth on); with
+    ``os_db`` the database is AgentOS's own ``db`` too (see ``agentos_app.py``)."""
     port = free_port()
     env = _base_env()
     env.update(
@@ -216,8 +225,13 @@ def start_agentos(db: Database, log_dir: Path, name: str = "agentos", timeout: f
         CONTRACT_AGENTOS_PORT=str(port),
         OPENAI_API_KEY="dummy",
         AGNO_TELEMETRY="false",
+        CONTRACT_AGENTOS_OS_DB="1" if os_db else "0",
     )
     env.pop("OS_SECURITY_KEY", None)
+    for var in ("JWT_VERIFICATION_KEY", "JWT_JWKS_FILE"):  # JWT mode would ignore the security key
+        env.pop(var, None)
+    if security_key is not None:
+        env["OS_SECURITY_KEY"] = security_key
     server = ServerProcess(name, [sys.executable, str(HERE / "agentos_app.py")], env, port, log_dir).start()
     server.wait_ready("/health", lambda r: r.status_code == 200, timeout)
     return server
@@ -238,7 +252,14 @@ def ours_importable() -> Optional[str]:
     return (proc.stderr.strip().splitlines() or ["import failed"])[-1]
 
 
-def start_ours(db: Database, log_dir: Path, timeout: float = 30.0) -> ServerProcess:
+def start_ours(
+    db: Database,
+    log_dir: Path,
+    timeout: float = 30.0,
+    name: str = "ours",
+    security_key: Optional[str] = None,
+) -> ServerProcess:
+    """Our service; with ``security_key`` it runs with ``OS_SECURITY_KEY`` set (auth on)."""
     import json
 
     port = free_port()
@@ -253,7 +274,9 @@ def start_ours(db: Database, log_dir: Path, timeout: float = 30.0) -> ServerProc
         "AGNO_DB_SCHEMA", "OS_SECURITY_KEY", "AGNO_SECURITY_KEY",
     ):
         env.pop(var, None)
-    server = ServerProcess("ours", [sys.executable, "-m", "agno_session_aio"], env, port, log_dir).start()
+    if security_key is not None:
+        env["OS_SECURITY_KEY"] = security_key
+    server = ServerProcess(name, [sys.executable, "-m", "agno_session_aio"], env, port, log_dir).start()
     server.wait_ready(
         "/healthz",
         lambda r: r.status_code == 200 and r.headers.get("content-type", "").startswith("application/json")

@@ -48,6 +48,26 @@ def first_page(obs: Observed) -> bool:
     return isinstance(body, dict) and isinstance(body.get("data"), list) and isinstance(body.get("meta"), dict)
 
 
+def session_with(**expected: object) -> Callable[[Observed], bool]:
+    """200 with a session body whose fields have these values (``chat_ids``: the ids of
+    ``chat_history``, in order)."""
+
+    def check(obs: Observed) -> bool:
+        body = obs.body
+        if not (obs.status == 200 and obs.is_json and isinstance(body, dict)):
+            return False
+        for key, value in expected.items():
+            if key == "chat_ids":
+                chat = body.get("chat_history")
+                if not isinstance(chat, list) or [m.get("id") if isinstance(m, dict) else m for m in chat] != value:
+                    return False
+            elif key not in body or body[key] != value:
+                return False
+        return True
+
+    return check
+
+
 def ok_or_clean_5xx(obs: Observed) -> bool:
     return obs.status == 200 and obs.is_json or (500 <= obs.status < 600 and _is_detail(obs))
 
@@ -231,6 +251,106 @@ KNOWN_DIFFERENCES: List[KnownDifference] = [
         discovered=True,
     ),
 ]
+
+# ---- large limit/page values (steps list-big-*) --------------------------------------------
+for _step, _query in [
+    ("list-big-limit-2p63", "limit=2^63"),
+    ("list-big-limit-2p64", "limit=2^64"),
+    ("list-big-limit-2p63-filtered", "limit=2^63 with type/user_id filters"),
+]:
+    KNOWN_DIFFERENCES.append(KnownDifference(
+        _step,
+        f"{_query} passes AgentOS's validation and PostgreSQL rejects the LIMIT: 500 (DataError bigint out of "
+        "range). Correct: a clean 422 (limit <= 2^63-1), or 200 with the first page",
+        (500,),
+        clean_4xx_or_200(first_page),
+        "a clean 4xx {detail} or 200 with a page",
+        discovered=True,
+    ))
+KNOWN_DIFFERENCES.append(KnownDifference(
+    "list-big-page-2p63-minus-1-limit-2",
+    "page=2^63-1&limit=2: OFFSET (page-1)*limit is beyond bigint, PostgreSQL rejects it: 500 (DataError). "
+    "Correct: 200 with an empty page and the true totals (the page is past the end), or a clean 4xx",
+    (500,),
+    clean_4xx_or_200(first_page),
+    "200 with an empty page (or a clean 4xx {detail})",
+    discovered=True,
+))
+
+# ---- a session whose runs were deleted, session_data SQL NULL (as rename-sqlnull) ------------
+KNOWN_DIFFERENCES.append(KnownDifference(
+    "runs-deleted-ag-sqlnull-write",
+    "rename of a session whose session_data is SQL NULL (here without runs): AgentOS answers 200 but "
+    "jsonb_set(NULL) drops the name, so the rename, the PATCH after it and the read-back all show ''; "
+    "ours sets the name (docs/compatibility.md)",
+    (200,),
+    renamed_to("Renamed"),
+    "200 with session_name 'Renamed' on every request",
+    discovered=True,
+))
+
+# ---- runs whose stored input is a plain string (steps input-str-*) ---------------------------
+# AgentOS rebuilds the whole session through AgentSession/TeamSession.from_dict for detail, rename
+# and PATCH; RunInput.from_dict / TeamRunInput.from_dict then call .get() on the string:
+# 500 (AttributeError). The list, runs, run-previews and single-run endpoints do not, and answer
+# 200 (compared as equal). The correct answer is the 200 agno gives for the same session with the
+# input wrapped in {"input_content": ...}: the same body, and, where the name is derived from the
+# input, that string itself (agno's stringify_input_content(str) is the string).
+_FULL_STATE = {"city": "Lisbon", "nested": {"b": 1, "a": [1, 2]}}
+_FULL_CHAT = ["m-af-2", "m-af-3", "m-af-5", "m-af-7", "m-af-8", "m-af-9"]
+_PLAIN_INPUT = {
+    # label: (session_id, derived or stored name, chat_history ids, session_state before the patch)
+    "agent-nomsg": ("ag-pretty", "plain string é", [], None),
+    "agent-msgs": ("ag-derived", "What is the weather?", ["m-dv-2", "m-dv-3"], {"step": 1}),
+    "agent-named": ("ag-full", "Trip planning", _FULL_CHAT, _FULL_STATE),
+    "team-nomsg": ("tm-pretty", "Research X", [], None),
+    "team-run": ("tm-full", "Research quantum computing", ["m-tf-2", "m-tf-3"], None),
+    "team-member": ("tm-full", "Research quantum computing", ["m-tf-2", "m-tf-3"], None),
+}
+for _label, (_sid, _name, _chat, _state) in _PLAIN_INPUT.items():
+    _prefix = f"input-str-{_label}"
+    _crash = "500 (AttributeError: RunInput.from_dict on a str)"
+    for _suffix, _what in (("detail", "GET detail"), ("detail-typed", "GET detail with type")):
+        KNOWN_DIFFERENCES.append(KnownDifference(
+            f"{_prefix}-{_suffix}",
+            f"{_what} of {_sid}, one of whose runs has a plain-string input: {_crash}. Correct: 200 with "
+            f"session_name {_name!r} and the usual chat_history",
+            (500,),
+            clean_4xx_or_200(session_with(session_id=_sid, session_name=_name, chat_ids=_chat)),
+            f"200 with session_name {_name!r}, chat_history ids {_chat} (or a clean 4xx)",
+            discovered=True,
+        ))
+    _rename_crash = (
+        "500 (DataError: the JSON-null session_data rename bug, as rename-jsonnull; with it fixed the "
+        "plain-string input would still fail as AttributeError)"
+        if _sid in ("ag-pretty", "tm-pretty") else _crash
+    )
+    KNOWN_DIFFERENCES.append(KnownDifference(
+        f"{_prefix}-rename",
+        f"rename of {_sid}, one of whose runs has a plain-string input: {_rename_crash}. Correct: 200, renamed",
+        (500,),
+        clean_4xx_or_200(session_with(session_id=_sid, session_name="Renamed", chat_ids=_chat)),
+        "200 with session_name 'Renamed' (or a clean 4xx)",
+        discovered=True,
+    ))
+    KNOWN_DIFFERENCES.append(KnownDifference(
+        f"{_prefix}-patch",
+        f"PATCH session_state of {_sid}, one of whose runs has a plain-string input: {_crash}. "
+        "Correct: 200 with the new state",
+        (500,),
+        clean_4xx_or_200(session_with(session_id=_sid, session_name=_name, session_state={"p": 1}, chat_ids=_chat)),
+        "200 with session_state {'p': 1} (or a clean 4xx)",
+        discovered=True,
+    ))
+    KNOWN_DIFFERENCES.append(KnownDifference(
+        f"{_prefix}-patch-empty",
+        f"PATCH {{}} of {_sid}, one of whose runs has a plain-string input: {_crash}. Correct: 200, "
+        "nothing but updated_at changed",
+        (500,),
+        clean_4xx_or_200(session_with(session_id=_sid, session_name=_name, session_state=_state, chat_ids=_chat)),
+        f"200 with session_state {_state} unchanged (or a clean 4xx)",
+        discovered=True,
+    ))
 
 KNOWN_BY_STEP: Dict[str, KnownDifference] = {k.step: k for k in KNOWN_DIFFERENCES}
 assert len(KNOWN_BY_STEP) == len(KNOWN_DIFFERENCES), "one entry per step"

@@ -9,7 +9,7 @@ from typing import Dict, List
 from .compare import StepResult
 
 
-def write_report(results: List[StepResult], path: Path, self_check: bool) -> Dict[str, object]:
+def write_report(results: List[StepResult], path: Path, self_check: bool, title: str = "") -> Dict[str, object]:
     failed = [r for r in results if r.failed]
     known = [r for r in results if r.known]
     kinds: Counter = Counter()
@@ -19,7 +19,8 @@ def write_report(results: List[StepResult], path: Path, self_check: bool) -> Dic
         kinds["db"] += len(r.db_differences)
         kinds["known-not-met"] += len(r.known_failures)
     lines = [
-        "# Contract report: AgentOS 3.1.10 vs " + ("AgentOS (self-check)" if self_check else "agno_session_aio"),
+        "# Contract report: AgentOS 3.1.10 vs " + ("AgentOS (self-check)" if self_check else "agno_session_aio")
+        + (f", {title}" if title else ""),
         "",
         f"- steps run: {len(results)}",
         f"- steps with mismatches: {len(failed)}",

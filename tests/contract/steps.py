@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
 from . import seed as S
@@ -26,6 +26,9 @@ class Req:
     json: Any = NO_BODY  # serialised compactly, content-type application/json
     content: Optional[Union[str, bytes]] = None  # raw body, sent as is
     headers: Dict[str, str] = field(default_factory=dict)
+    #: headers sent byte-for-byte through ``http.client`` (order, duplicates and surrounding
+    #: whitespace kept: httpx refuses ``"Bearer  key "``); None: httpx as usual
+    wire_headers: Optional[List[Tuple[str, str]]] = None
 
     def describe(self, resolved_path: Optional[str] = None) -> str:
         path = resolved_path or (self.path if isinstance(self.path, str) else "<path from previous answer>")
@@ -35,6 +38,8 @@ class Req:
         elif self.content is not None:
             body = self.content if isinstance(self.content, str) else self.content.decode("utf-8", "replace")
             text += f" <{self.headers.get('content-type', 'no content-type')}> {body!r}"
+        if self.wire_headers is not None:
+            text += " headers=" + (repr(self.wire_headers) if self.wire_headers else "[]")
         return text
 
 
@@ -730,4 +735,164 @@ step(
     get(f"/sessions/{S.AGENT_SDK}/runs"),
     get("/sessions?component_id=claude-agent"),
     setup_sql=[f"""UPDATE ai.agno_sessions SET agent_data = '{{"framework": "langgraph"}}', metadata = NULL WHERE session_id = '{S.AGENT_SDK}'"""],
+)
+
+# =============================================================================================
+# large limit / page values (user reports of AgentOS 500s); the seeded data is always there
+# =============================================================================================
+for label, query in [
+    ("limit-2p31-minus-1", f"limit={2**31 - 1}"),
+    ("limit-2p31", f"limit={2**31}"),
+    ("limit-2p32", f"limit={2**32}"),
+    ("limit-2p53-plus-1", f"limit={2**53 + 1}"),
+    ("limit-2p31-page-2", f"limit={2**31}&page=2"),
+    ("limit-2p63-minus-1-page-2", f"limit={2**63 - 1}&page=2"),
+    ("limit-1000000-filtered-sorted", "limit=1000000&type=agent&sort_by=created_at&sort_order=asc"),
+    ("limit-1000000-name-filter", "limit=1000000&session_name=e&user_id=user-1"),
+    ("limit-2p31-filtered", f"limit={2**31}&type=team&sort_by=updated_at&sort_order=asc"),
+    ("limit-2p63-minus-1-filtered", f"limit={2**63 - 1}&type=workflow&component_id=blog-wf"),
+    ("limit-1000000-page-near-max", "limit=1000000&page=9223372036854"),
+    ("page-2p31", f"page={2**31}"),
+    ("page-2p63-minus-1-limit-1", f"page={2**63 - 1}&limit=1"),
+    ("page-2p63-limit-1", f"page={2**63}&limit=1"),
+    # AgentOS 500s (known differences)
+    ("limit-2p63", f"limit={2**63}"),
+    ("limit-2p64", f"limit={2**64}"),
+    ("limit-2p63-filtered", f"limit={2**63}&type=agent&user_id=user-1"),
+    ("page-2p63-minus-1-limit-2", f"page={2**63 - 1}&limit=2"),
+]:
+    step(f"list-big-{label}", f"large values: {query}", get(f"/sessions?{query}"))
+
+# =============================================================================================
+# sessions without runs, on every read endpoint (and rename / patch)
+# =============================================================================================
+NO_RUN_SESSIONS = [
+    (S.AGENT_JSONNULL, "agent"), (S.AGENT_UNICODE, "agent"), (S.AGENT_EPOCH0, "agent"), (S.AGENT_WILDCARD, "agent"),
+    (S.TEAM_NAMED, "team"), (S.WF_EMPTY, "workflow"),
+    (S.FILLERS[0], "agent"), (S.FILLERS[1], "team"), (S.FILLERS[2], "workflow"),
+]
+for sid, t in NO_RUN_SESSIONS:
+    other = {"agent": "team", "team": "workflow", "workflow": "agent"}[t]
+    step(f"norun-{sid}-detail-typed", f"detail of run-less {sid} as {t} and as {other}",
+         get(f"/sessions/{sid}?type={t}"), get(f"/sessions/{sid}?type={other}"))
+    step(f"norun-{sid}-runs", f"runs of run-less {sid}", get(f"/sessions/{sid}/runs"),
+         get(f"/sessions/{sid}/runs?type={t}"), get(f"/sessions/{sid}/runs?type={other}&status=completed"))
+    step(f"norun-{sid}-previews", f"run-previews of run-less {sid}", get(f"/sessions/{sid}/run-previews"),
+         get(f"/sessions/{sid}/run-previews?type={other}&created_after=1"))
+    step(f"norun-{sid}-run", f"single run of run-less {sid}", get(f"/sessions/{sid}/runs/nope"),
+         get(f"/sessions/{sid}/runs/run-af-1?type={t}"))
+for sid, t in NO_RUN_SESSIONS:
+    if sid == S.AGENT_JSONNULL:
+        continue  # rename-jsonnull: AgentOS 500 (known difference)
+    step(f"norun-{sid}-rename", f"rename run-less {sid}", post(f"/sessions/{sid}/rename?type={t}", {"session_name": "No runs"}),
+         get(f"/sessions/{sid}/runs"))
+for sid, t in NO_RUN_SESSIONS:
+    step(f"norun-{sid}-patch", f"patch run-less {sid}",
+         patch(f"/sessions/{sid}?type={t}", {"session_state": {"n": 0}, "metadata": {"m": 1}, "summary": {"summary": "none"}}),
+         get(f"/sessions/{sid}/run-previews"))
+step("norun-list-user-1", "list pages made of run-less sessions", get("/sessions?user_id=user-1&type=agent&limit=50"),
+     get("/sessions?user_id=user-2&limit=50&sort_by=session_id&sort_order=asc"))
+
+# sessions whose runs were all deleted: names that were derived from runs fall back
+NO_RUN_SQL = [
+    "DELETE FROM ai.agno_runs WHERE session_id IN "
+    f"('{S.AGENT_FULL}', '{S.AGENT_DERIVED}', '{S.AGENT_PRETTY}', '{S.AGENT_SQLNULL}', '{S.TEAM_FULL}', "
+    f"'{S.TEAM_PRETTY}', '{S.WF_FULL}', '{S.WF_OBJ}', '{S.WF_NOINPUT}')"
+]
+for sid in (S.AGENT_FULL, S.AGENT_DERIVED, S.AGENT_PRETTY, S.AGENT_SQLNULL, S.TEAM_FULL, S.TEAM_PRETTY, S.WF_FULL,
+            S.WF_OBJ, S.WF_NOINPUT):
+    step(f"runs-deleted-{sid}-reads", f"{sid} after its runs were deleted: every read endpoint",
+         get(f"/sessions/{sid}"), get(f"/sessions/{sid}/runs"), get(f"/sessions/{sid}/run-previews"),
+         get(f"/sessions/{sid}/runs/nope"), setup_sql=NO_RUN_SQL)
+for sid in (S.AGENT_DERIVED, S.AGENT_SQLNULL, S.TEAM_FULL, S.WF_FULL, S.WF_NOINPUT):
+    step(f"runs-deleted-{sid}-write", f"{sid} after its runs were deleted: rename, patch",
+         post(f"/sessions/{sid}/rename", {"session_name": "Renamed"}),
+         patch(f"/sessions/{sid}", {"session_state": {"s": 1}}), get(f"/sessions/{sid}"), setup_sql=NO_RUN_SQL)
+step("runs-deleted-list", "list after runs were deleted (derived names fall back)", get("/sessions?limit=100"),
+     get("/sessions?session_name=weather"), get("/sessions?type=team&limit=100"), setup_sql=NO_RUN_SQL)
+step("runs-deleted-everything", "no run rows at all", get("/sessions?limit=100"), get(f"/sessions/{S.TEAM_FULL}/runs/run-tf-1"),
+     setup_sql=["DELETE FROM ai.agno_runs"])
+for t in ("team", "workflow"):
+    step(
+        f"norun-created-{t}",
+        f"a {t} session created through the API: every endpoint before it has runs",
+        post(f"/sessions?type={t}", {"session_id": f"new-nr-{t}", "user_id": "user-9"}),
+        get(f"/sessions/new-nr-{t}"),
+        get(f"/sessions/new-nr-{t}/runs"),
+        get(f"/sessions/new-nr-{t}/run-previews"),
+        get(f"/sessions/new-nr-{t}/runs/x"),
+        get("/sessions?user_id=user-9"),
+        patch(f"/sessions/new-nr-{t}", {"session_state": {"k": 1}}),
+        post(f"/sessions/new-nr-{t}/rename", {"session_name": "named later"}),
+        get(f"/sessions/new-nr-{t}?type={t}"),
+    )
+step("norun-created-agent-patch-first", "an agent session created bare, patched, then renamed",
+     post("/sessions", {"session_id": "new-nr-agent"}), patch("/sessions/new-nr-agent", {"session_state": {"k": 1}}),
+     post("/sessions/new-nr-agent/rename", {"session_name": "n"}), get("/sessions/new-nr-agent/runs"))
+step("norun-legacy-empty-array", "legacy runs column '[]' on a run-less session", get(f"/sessions/{S.AGENT_EPOCH0}"),
+     get(f"/sessions/{S.AGENT_EPOCH0}/runs"), get(f"/sessions/{S.AGENT_EPOCH0}/runs/x"),
+     setup_sql=[f"UPDATE ai.agno_sessions SET runs = '[]' WHERE session_id = '{S.AGENT_EPOCH0}'"])
+step("norun-legacy-json-null", "legacy runs column JSON null on a run-less session", get(f"/sessions/{S.TEAM_NAMED}"),
+     get(f"/sessions/{S.TEAM_NAMED}/run-previews"),
+     setup_sql=[f"UPDATE ai.agno_sessions SET runs = 'null' WHERE session_id = '{S.TEAM_NAMED}'"])
+
+# =============================================================================================
+# runs whose stored input is a plain string instead of {"input_content": ...}
+# (workflow runs store a plain string natively, see run-wf-1; their step agent runs do not)
+# =============================================================================================
+
+
+def plain_input_sql(run_id: str, value: str) -> str:
+    return (
+        f"UPDATE ai.agno_runs SET run_data = jsonb_set(run_data, '{{input}}', to_jsonb({_sql_literal(value)}::text)) "
+        f"WHERE run_id = '{run_id}'"
+    )
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+PLAIN_INPUT_CASES = [
+    # (label, session, run, session type, the string)
+    ("agent-nomsg", S.AGENT_PRETTY, "run-pr-1", "agent", "plain string é"),
+    ("agent-msgs", S.AGENT_DERIVED, "run-dv-1", "agent", "What is the weather?"),
+    ("agent-named", S.AGENT_FULL, "run-af-1", "agent", "Plan a trip to Lisbon"),
+    ("team-nomsg", S.TEAM_PRETTY, "run-tp-1", "team", "Research X"),
+    ("team-run", S.TEAM_FULL, "run-tf-1", "team", "Research quantum computing"),
+    ("team-member", S.TEAM_FULL, "run-tf-m1", "team", "search quantum"),
+    ("wf-step", S.WF_FULL, "run-wf-step-1", "workflow", "write about X"),
+]
+for label, sid, rid, t, value in PLAIN_INPUT_CASES:
+    sql = [plain_input_sql(rid, value)]
+    prefix = f"input-str-{label}"
+    step(f"{prefix}-list", f"{rid} input is a plain string: list", get("/sessions?limit=100"),
+         get(f"/sessions?type={t}&session_name={quote(value[:5])}"), setup_sql=sql)
+    step(f"{prefix}-detail", f"{rid} input is a plain string: detail", get(f"/sessions/{sid}"), setup_sql=sql)
+    step(f"{prefix}-detail-typed", f"{rid} input is a plain string: detail with type", get(f"/sessions/{sid}?type={t}"), setup_sql=sql)
+    step(f"{prefix}-runs", f"{rid} input is a plain string: runs", get(f"/sessions/{sid}/runs"),
+         get(f"/sessions/{sid}/runs?status=completed&status=running&status=pending"), setup_sql=sql)
+    step(f"{prefix}-previews", f"{rid} input is a plain string: run-previews", get(f"/sessions/{sid}/run-previews"), setup_sql=sql)
+    step(f"{prefix}-run", f"{rid} input is a plain string: the run", get(f"/sessions/{sid}/runs/{rid}"), setup_sql=sql)
+    step(f"{prefix}-rename", f"{rid} input is a plain string: rename", post(f"/sessions/{sid}/rename", {"session_name": "Renamed"}), setup_sql=sql)
+    step(f"{prefix}-patch", f"{rid} input is a plain string: patch", patch(f"/sessions/{sid}", {"session_state": {"p": 1}}), setup_sql=sql)
+    step(f"{prefix}-patch-empty", f"{rid} input is a plain string: patch {{}}", patch(f"/sessions/{sid}", {}), setup_sql=sql)
+# every run of every session at once
+step(
+    "input-str-everywhere",
+    "every {input_content} input replaced by its plain string",
+    get("/sessions?limit=100"),
+    get(f"/sessions/{S.WF_FULL}/runs"),
+    get(f"/sessions/{S.AGENT_FULL}/run-previews"),
+    setup_sql=[
+        "UPDATE ai.agno_runs SET run_data = jsonb_set(run_data, '{input}', run_data->'input'->'input_content') "
+        "WHERE jsonb_typeof(run_data->'input') = 'object' AND run_data->'input' ? 'input_content'"
+    ],
+)
+step(
+    "patch-workflow-summary",
+    "a summary PATCHed onto a workflow session (WorkflowSession has no summary: agno does not store it)",
+    patch(f"/sessions/{S.WF_FULL}", {"summary": {"summary": "x", "topics": ["t"]}}),
+    get(f"/sessions/{S.WF_FULL}?type=agent"),
+    get(f"/sessions/{S.WF_FULL}?type=team"),
 )

@@ -7,10 +7,11 @@ import re
 import httpx
 import pytest
 
+from .auth_steps import AUTH_STEPS
 from .known_differences import KNOWN_DIFFERENCES
 from .steps import STEPS
 
-STEP_IDS = {s.id for s in STEPS}
+STEP_IDS = {s.id for s in STEPS} | {s.id for s in AUTH_STEPS}
 
 
 @pytest.mark.parametrize("step", STEPS, ids=[s.id for s in STEPS])
@@ -18,6 +19,10 @@ def test_step(step, contract_harness):
     result = contract_harness.run(step)
     if result.failed:
         pytest.fail(result.render(), pytrace=False)
+
+
+def test_step_ids_unique_across_tables():
+    assert len(STEP_IDS) == len(STEPS) + len(AUTH_STEPS)
 
 
 def test_known_differences_name_real_steps():
