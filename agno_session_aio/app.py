@@ -12,7 +12,9 @@ from .embedded import embedded_pg
 from .keys import CONFIG_KEY, DATABASES_KEY, METRICS_KEY, STARTED_AT_KEY
 from .metrics import Metrics
 from .middlewares import (
+    DEFAULT_ORIGINS,
     error_middleware,
+    make_cors_middleware,
     make_auth_middleware,
     make_metrics_middleware,
     make_real_ip_middleware,
@@ -27,14 +29,13 @@ from .tracing import Tracer
 def create_app(config: Config, tracer: Tracer | None = None) -> web.Application:
     """Build the service; nothing is awaited here, the cleanup contexts do the async start-up."""
     metrics = Metrics()
-    optional = [
-        make_real_ip_middleware(config.trusted_proxies),
-        make_auth_middleware(config.security_key, [path for path, _ in OPEN_ROUTES]),
-    ]
-    real_ip, auth = optional
+    real_ip = make_real_ip_middleware(config.trusted_proxies)
+    auth = make_auth_middleware(config.security_key, [path for path, _ in OPEN_ROUTES])
     middlewares = [
         # Outermost, so every response (errors and timeouts too) carries the request id.
         request_context_middleware,
+        # Preflights are answered before auth, and every answer (a 401 too) gets AgentOS's CORS headers.
+        make_cors_middleware(config.cors_origins if config.cors_origins is not None else DEFAULT_ORIGINS),
         # Before anything that logs or traces, so they see the client and not the proxy.
         *([real_ip] if real_ip else []),
         # Tracing and metrics sit outside the error middleware to see the final status of every request.

@@ -8,10 +8,12 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 import attrs
 import orjson
+import psycopg2
+import psycopg2.extensions
 
 DEFAULT_PORT: Final = 8080
 SINGLE_DB_ID: Final = "default"
@@ -58,6 +60,8 @@ class Config:
     shutdown_grace: float = 10.0
     log_format: str = "json"
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # None: AgentOS's default origins (localhost:3000 and the agno.com hosts).
+    cors_origins: tuple[str, ...] | None = None
     embedded_data_dir: Path | None = None
 
     @property
@@ -108,6 +112,7 @@ class Config:
             shutdown_grace=_float(environ, "AGNO_SHUTDOWN_GRACE", 10.0),
             log_format=_choice(environ, "AGNO_LOG_FORMAT", ("json", "text")),
             trusted_proxies=_networks(environ, "AGNO_TRUSTED_PROXIES"),
+            cors_origins=_list(environ, "AGNO_CORS_ORIGINS"),
             embedded_data_dir=Path(data_dir) if data_dir else None,
         )
 
@@ -128,14 +133,16 @@ def normalize_dsn(dsn: str, variable: str) -> str:
 
 
 def redact_dsn(dsn: str) -> str:
-    """The DSN with any password replaced, safe to log."""
-    if "://" in dsn:
-        parts = urlsplit(dsn)
-        if parts.password is not None:
-            netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-            return urlunsplit(parts._replace(netloc=netloc))
+    """The DSN with its password masked wherever it appears (URL user info, query or key=value), safe to log."""
+    try:
+        password = psycopg2.extensions.parse_dsn(dsn).get("password")
+    except psycopg2.ProgrammingError:
+        return "<unparsable DSN>"
+    if not password:
         return dsn
-    return re.sub(r"(password\s*=\s*)(\S+)", r"\1***", dsn)
+    for form in {password, quote(password, safe=""), quote_plus(password)}:
+        dsn = dsn.replace(form, "***")
+    return dsn
 
 
 def default_embedded_dir() -> Path:
@@ -216,6 +223,11 @@ def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> 
     if value not in choices:
         raise ConfigError(f"{name}={value!r} must be one of {', '.join(choices)}")
     return value
+
+
+def _list(environ: Mapping[str, str], name: str) -> tuple[str, ...] | None:
+    raw = _get(environ, name)
+    return tuple(part.strip() for part in raw.split(",") if part.strip()) if raw else None
 
 
 def _networks(

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Final
 
 import attrs
+import psycopg2.extensions
 from aiohttp import web
 
 from .config import Config, DatabaseConfig, redact_dsn
@@ -58,10 +59,11 @@ def _database_configs(app: web.Application) -> tuple[DatabaseConfig, ...]:
     return (DatabaseConfig(config.default_db_id, app[EMBEDDED_DSN_KEY]),)
 
 
-def _dsn_with_timeout(dsn: str, config: Config) -> dict[str, str]:
-    # A server-side statement timeout stops slow queries in PostgreSQL itself, not just the HTTP wait.
+def _connection_options(dsn: str, config: Config) -> str:
+    """The DSN's own `options` plus a server-side statement timeout, so slow queries stop in PostgreSQL."""
+    own = psycopg2.extensions.parse_dsn(dsn).get("options", "")
     timeout_ms = int(config.statement_timeout * 1000)
-    return {"dsn": dsn, "options": f"-c statement_timeout={timeout_ms}"}
+    return f"{own} -c statement_timeout={timeout_ms}".strip()
 
 
 @contextlib.asynccontextmanager
@@ -72,12 +74,11 @@ async def pg_pools(app: web.Application) -> AsyncIterator[None]:
     async with contextlib.AsyncExitStack() as stack:
         stores = {}
         for database in _database_configs(app):
-            connect = _dsn_with_timeout(database.dsn, config)
             try:
                 pool = await stack.enter_async_context(
                     open_pool(
-                        connect["dsn"],
-                        options=connect["options"],
+                        database.dsn,
+                        options=_connection_options(database.dsn, config),
                         minsize=config.pool_min_size,
                         maxsize=config.pool_max_size,
                         timeout=config.connect_timeout,
@@ -98,6 +99,8 @@ async def pg_pools(app: web.Application) -> AsyncIterator[None]:
                 ) from exc
             if created:
                 logger.info("created tables %s in database %s", ", ".join(created), database.db_id)
+            # Registered after the pool, so it runs before the pool closes.
+            stack.push_async_callback(store.drain)
             stores[database.db_id] = store
         app[DATABASES_KEY] = Databases(stores, config.default_db_id, config.default_db_explicit)
         yield

@@ -1,26 +1,45 @@
-"""orjson in and out: every response body goes through here."""
+"""JSON in and out: orjson on the fast path, the stdlib where orjson would lose or refuse data."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import re
+from typing import Any, Final
 
 import orjson
 from aiohttp import web
 
 from .errors import error_body
 
-# AgentOS answers compact UTF-8 JSON; orjson's defaults already match that.
-loads = orjson.loads
+# orjson reads integers beyond 64 bits as floats (silently lossy) and refuses deep nesting; a digit
+# run that long sends the document to the stdlib parser, which keeps every integer exact.
+LONG_DIGITS: Final = re.compile(r"\d{20}")
+
+
+def loads(text: str | bytes) -> Any:
+    """Decode JSON exactly (JSONB columns): orjson when that is lossless, else the stdlib."""
+    if isinstance(text, bytes):
+        text = text.decode()
+    if LONG_DIGITS.search(text) is None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass  # nesting beyond orjson's limit; the stdlib decides
+    return json.loads(text)
 
 
 def dumps(data: Any) -> bytes:
-    """Serialise to compact JSON bytes."""
-    return orjson.dumps(data)
+    """Compact UTF-8 JSON; the stdlib (ASCII-escaped) for what orjson refuses: huge ints, deep nesting,
+    lone surrogates."""
+    try:
+        return orjson.dumps(data)
+    except TypeError:
+        return json.dumps(data, separators=(",", ":")).encode()
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:
-    """A JSON response serialised once by orjson, without a str round trip."""
-    return web.json_bytes_response(data, status=status, dumps=orjson.dumps)
+    """A JSON response serialised once, without a str round trip."""
+    return web.json_bytes_response(data, status=status, dumps=dumps)
 
 
 def error_response(status: int, detail: Any, headers: dict[str, str] | None = None) -> web.Response:

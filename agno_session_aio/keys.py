@@ -14,11 +14,12 @@ if TYPE_CHECKING:
     from .metrics import Metrics
     from .requestctx import RequestContext
 
-CONFIG_KEY = web.AppKey("config", "Config")
-DATABASES_KEY = web.AppKey("databases", "Databases")
-METRICS_KEY = web.AppKey("metrics", "Metrics")
+# Subscripted with forward references, so the keys carry their types for mypy without import cycles.
+CONFIG_KEY = web.AppKey["Config"]("config")
+DATABASES_KEY = web.AppKey["Databases"]("databases")
+METRICS_KEY = web.AppKey["Metrics"]("metrics")
 # DSN of the embedded PostgreSQL, set by its cleanup context when no DSN is configured.
 EMBEDDED_DSN_KEY = web.AppKey("embedded_dsn", str)
 # When this app was built; /health reports it as AgentOS's instantiated_at.
 STARTED_AT_KEY = web.AppKey("started_at", datetime.datetime)
-REQUEST_CONTEXT_KEY = web.RequestKey("request_context", "RequestContext")
+REQUEST_CONTEXT_KEY = web.RequestKey["RequestContext"]("request_context")

@@ -9,9 +9,12 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
+
+if TYPE_CHECKING:
+    from .params import CreateParams, UpdateParams
 
 Row = dict[str, Any]
 Json = dict[str, Any]
@@ -73,6 +76,16 @@ class SessionPage:
     name_sources: dict[str, list[NameSource]]
 
 
+def obj(value: Any) -> Json:
+    """A JSON object as read from storage, or {} when the stored value is anything else."""
+    return value if isinstance(value, dict) else {}
+
+
+def objects(value: Any) -> list[Json]:
+    """The objects of a stored JSON list; anything else (a scalar, an object, non-object items) is skipped."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def without_nulls(value: Json) -> Json:
     """FastAPI's response_model_exclude_none: drop null fields at every model level."""
     return {key: val for key, val in value.items() if val is not None}
@@ -85,13 +98,14 @@ def iso_datetime(value: Any) -> str | None:
     """agno's to_utc_datetime, serialised as pydantic does (UTC as Z, microseconds only when set)."""
     if value is None:
         return None
-    if isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, str):
             parsed = datetime.datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
-        except ValueError:
-            return None
-    else:
-        parsed = datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc)
+        else:
+            parsed = datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc)
+    except (ValueError, TypeError, OverflowError, OSError):
+        # A value agno could not render either (e.g. milliseconds); shown as absent, not a failed page.
+        return None
     text = parsed.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
@@ -137,7 +151,7 @@ def strip_reserved_metadata(metadata: dict[str, Any] | None) -> dict[str, Any] |
 def agent_metadata(metadata: Any, agent_data: Any) -> Any:
     """Metadata with the adapter identity (`sdk`) of an external agent merged in (contract §3.5)."""
     sdk = (agent_data.get("sdk") or agent_data.get("framework")) if isinstance(agent_data, dict) else None
-    if isinstance(sdk, str) and sdk:
+    if isinstance(sdk, str) and sdk and (metadata is None or isinstance(metadata, dict)):
         return {**(metadata or {}), "sdk": sdk}
     return metadata
 
@@ -145,7 +159,7 @@ def agent_metadata(metadata: Any, agent_data: Any) -> Any:
 def name_source(run: Mapping[str, Any]) -> NameSource:
     """The NameSource of a fully loaded run (detail endpoints)."""
     first = None
-    for message in run.get("messages") or []:
+    for message in objects(run.get("messages")):
         if message.get("role") == "user" and message.get("content"):
             first = message["content"]
             break
@@ -173,14 +187,15 @@ def derive_session_name(
         runs = [run for run in runs if not run.has_agent_id]
     for run in runs:
         if run.first_user_content:
-            return run.first_user_content  # type: ignore[no-any-return]
+            return stringify(run.first_user_content)
         if run.input is not None:
             return stringify(run.input)
     return ""
 
 
-def _session_metrics(session_data: Any) -> Any:
-    return session_data.get("session_metrics") if isinstance(session_data, dict) else None
+def _session_metrics(session_data: Any) -> Json | None:
+    metrics = obj(session_data).get("session_metrics")
+    return metrics if isinstance(metrics, dict) else None
 
 
 # --- sessions ------------------------------------------------------------------
@@ -189,7 +204,7 @@ def _session_metrics(session_data: Any) -> Any:
 def session_list_item(row: Row, name_sources: list[NameSource]) -> Json:
     """SessionSchema: one item of GET /sessions (nulls dropped by the caller)."""
     session_type = detect_session_type(row)
-    session_data = row["session_data"] or {}
+    session_data = obj(row["session_data"])
     metrics = _session_metrics(session_data)
     created_at = iso_datetime(row["created_at"])
     metadata = row["metadata"]
@@ -214,9 +229,7 @@ def session_list_item(row: Row, name_sources: list[NameSource]) -> Json:
 def session_runs_kept(session_type: str, runs: list[Any]) -> list[Any]:
     """The runs agno's session object keeps when it loads a row (contract §3.2 item 3)."""
     if session_type == "workflow":
-        return [run for run in runs if isinstance(run, dict) and run_type(run) == "workflow"]
-    if not runs or not isinstance(runs[0], dict):
-        return []
+        return [run for run in runs if run_type(run) == "workflow"]
     return [run for run in runs if "agent_id" in run or "team_id" in run]
 
 
@@ -238,6 +251,7 @@ def _agent_or_team_detail(session_type: str, row: Row, runs: list[Any]) -> Json:
     session_data = row["session_data"]
     data_truthy = bool(session_data) and isinstance(session_data, dict)
     metrics = session_data.get("session_metrics", {}) if data_truthy else None
+    metrics = metrics if metrics is None or isinstance(metrics, dict) else None
     created_at, updated_at = _timestamps(row)
     name = derive_session_name(session_type, session_data, None, (name_source(run) for run in runs))
     common = {
@@ -288,6 +302,7 @@ def _workflow_detail(row: Row, runs: list[Any]) -> Json:
     session_data = row["session_data"] if row["session_data"] is not None else {}
     workflow_data = row["workflow_data"] if row["workflow_data"] is not None else {}
     metadata = row["metadata"] if row["metadata"] is not None else {}
+    state = obj(session_data).get("session_state") if session_data else None
     created_at, updated_at = _timestamps(row)
     return {
         "user_id": row["user_id"],
@@ -296,7 +311,7 @@ def _workflow_detail(row: Row, runs: list[Any]) -> Json:
         "session_id": row["session_id"],
         "session_name": derive_session_name("workflow", session_data, workflow_data, map(name_source, runs)),
         "session_data": session_data,
-        "session_state": session_data.get("session_state") if session_data else None,
+        "session_state": state,
         "workflow_data": workflow_data,
         "metadata": metadata,
         "created_at": created_at,
@@ -308,13 +323,22 @@ def session_summary(summary: Any) -> Json | None:
     """agno's SessionSummary round trip: null keys dropped, updated_at re-formatted by Python's isoformat."""
     if not summary or not isinstance(summary, dict):
         return None
-    updated_at = summary.get("updated_at")
     shaped = {
         "summary": summary.get("summary"),
         "topics": summary.get("topics"),
-        "updated_at": datetime.datetime.fromisoformat(updated_at).isoformat() if updated_at else None,
+        "updated_at": _python_isoformat(summary.get("updated_at")),
     }
     return without_nulls(shaped)
+
+
+def _python_isoformat(value: Any) -> Any:
+    """agno's datetime round trip of summary.updated_at; a value it cannot parse is kept as stored."""
+    if not value:
+        return None
+    try:
+        return datetime.datetime.fromisoformat(value).isoformat()
+    except (TypeError, ValueError):
+        return value
 
 
 def normalize_summary(summary: dict[str, Any]) -> Json:
@@ -322,6 +346,9 @@ def normalize_summary(summary: dict[str, Any]) -> Json:
     unknown = set(summary) - {"summary", "topics", "updated_at"}
     if unknown or "summary" not in summary:
         raise ValueError(f"invalid summary keys: {sorted(unknown) or ['summary (missing)']}")
+    if summary.get("updated_at"):
+        # agno parses it with datetime.fromisoformat (a 500 there); an unparsable time is a client error.
+        datetime.datetime.fromisoformat(str(summary["updated_at"]))
     shaped = session_summary(summary)
     assert shaped is not None
     return shaped
@@ -333,7 +360,7 @@ def chat_history(runs: list[Any]) -> list[Json]:
     for run in runs:
         if run.get("parent_run_id") is not None:
             continue
-        for message in run.get("messages") or []:
+        for message in objects(run.get("messages")):
             if message.get("from_history") or message.get("role") in ("system", "tool"):
                 continue
             history.append(chat_message(message))
@@ -368,6 +395,78 @@ def _metric_kept(value: Any) -> bool:
     return not (isinstance(value, dict) and not value)
 
 
+def page_meta(query: SessionQuery, total_count: int) -> Json:
+    """PaginationInfo of a listing; page and limit echo the request (contract §4.1)."""
+    return {
+        "page": query.page,
+        "limit": query.limit,
+        "total_pages": -(-total_count // query.limit),
+        "total_count": total_count,
+        "search_time_ms": 0.0,
+    }
+
+
+# --- writes --------------------------------------------------------------------
+
+
+def new_session_columns(create: CreateParams, session_id: str) -> Json:
+    """Column values of a new session, JSON nulls where agno's writer names a column (contract §2.2)."""
+    session_data: Json = {}
+    if create.session_state is not None:
+        session_data["session_state"] = create.session_state
+    if create.session_name is not None:
+        session_data["session_name"] = create.session_name
+    metadata = strip_reserved_metadata(create.metadata)
+    values: Json = {
+        "session_id": session_id,
+        "session_type": create.session_type,
+        "agent_id": None,
+        "team_id": None,
+        "workflow_id": None,
+        "user_id": create.user_id,
+        "session_data": session_data or None,
+        "metadata": metadata,
+        "summary": None,
+    }
+    if create.session_type == "agent":
+        values.update(agent_id=create.agent_id, agent_data=None)
+    elif create.session_type == "team":
+        values.update(team_id=create.team_id, team_data=None)
+    else:
+        # agno's WorkflowSession defaults its JSON fields to {} (contract §2.2).
+        values.update(workflow_id=create.workflow_id, workflow_data={}, session_data=session_data, metadata=metadata or {})
+    return values
+
+
+def patched_columns(update: UpdateParams, session_type: str, row: Row, summary: Json | None) -> Json:
+    """The columns agno's upsert rewrites after a PATCH, with its merge rules (contract §4.5)."""
+    session_data = row["session_data"]
+    metadata = row["metadata"]
+    component_data = row[f"{session_type}_data"]
+    if session_type == "workflow":
+        # agno's WorkflowSession defaults its JSON fields to {}.
+        session_data = {} if session_data is None else session_data
+        metadata = {} if metadata is None else metadata
+        component_data = {} if component_data is None else component_data
+    if update.session_name is not None or update.session_state is not None:
+        session_data = dict(obj(session_data))
+        if update.session_name is not None:
+            session_data["session_name"] = update.session_name
+        if update.session_state is not None:
+            session_data["session_state"] = update.session_state
+    if update.metadata is not None:
+        metadata = strip_reserved_metadata(update.metadata)
+    return {
+        "session_type": session_type,
+        "component_id": row[f"{session_type}_id"],
+        "component_data": component_data,
+        "session_data": session_data,
+        "metadata": metadata,
+        # agno's WorkflowSession has no summary, so a workflow PATCH leaves it as stored.
+        "summary": summary if summary is not None and session_type != "workflow" else row["summary"],
+    }
+
+
 # --- runs ----------------------------------------------------------------------
 
 
@@ -381,23 +480,22 @@ def run_input(run: Mapping[str, Any], *, workflow: bool = False) -> str:
             return stringify(data)
         executor_runs = run.get("step_executor_runs") or []
         if executor_runs:
-            for message in reversed(executor_runs[0].get("messages") or []):
+            for message in reversed(objects(obj(executor_runs[0]).get("messages"))):
                 if message.get("role") == "user":
                     return message.get("content", "")  # type: ignore[no-any-return]
-    if run.get("messages") is not None:
-        for message in reversed(run["messages"]):
-            if message.get("role") == "user":
-                return message.get("content", "")  # type: ignore[no-any-return]
+    for message in reversed(objects(run.get("messages"))):
+        if message.get("role") == "user":
+            return message.get("content", "")  # type: ignore[no-any-return]
     return ""
 
 
 def input_media(run: Mapping[str, Any]) -> Json:
     """The run's input media lists; note the key `audios` (contract §3.4)."""
-    data = run.get("input", {})
+    data = obj(run.get("input"))
     media: Json = {"images": [], "videos": [], "audios": [], "files": []}
-    if isinstance(data, dict):
-        for key in media:
-            media[key].extend(data.get(key, []))
+    for key in media:
+        if isinstance(data.get(key), list):
+            media[key].extend(data[key])
     return media
 
 

@@ -70,7 +70,9 @@ class _Collector:
             msg = "Input should be a valid integer, unable to parse string as an integer"
             self.errors.append(_error("int_parsing", ["query", name], msg, raw))
             return None
-        value = int(text.split(".", 1)[0].replace("_", ""))
+        digits = text.split(".", 1)[0].replace("_", "")
+        # Python refuses int() past 4300 digits; any such value is beyond every bound we check.
+        value = int(digits) if len(digits) <= 4000 else (-1 if digits[0] == "-" else 1) * 10**4000
         if ge is not None and value < ge:
             msg = f"Input should be greater than or equal to {ge}"
             self.errors.append(_error("greater_than_equal", ["query", name], msg, raw, {"ge": ge}))
@@ -96,12 +98,19 @@ class _Collector:
 
     # --- body fields ---
 
-    def optional_str(self, body: dict[str, Any], name: str) -> str | None:
+    def optional_str(self, body: dict[str, Any], name: str, *, column: bool = False) -> str | None:
         value = body.get(name)
-        if value is None or isinstance(value, str):
-            return value
-        self.errors.append(_error("string_type", ["body", name], "Input should be a valid string", value))
-        return None
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.errors.append(_error("string_type", ["body", name], "Input should be a valid string", value))
+            return None
+        if column and "\x00" in value:
+            # A text column cannot hold NUL (AgentOS answers 500); JSON fields have it stripped instead.
+            msg = "Value error, NUL characters are not allowed"
+            self.errors.append(_error("value_error", ["body", name], msg, value))
+            return None
+        return value
 
     def optional_dict(self, body: dict[str, Any], name: str) -> dict[str, Any] | None:
         value = body.get(name)
@@ -154,13 +163,26 @@ def decode_body(raw: bytes, content_type: str | None) -> Any:
         return raw.decode("utf-8", "replace")
     try:
         # The stdlib parser, not orjson: FastAPI uses it, and its error texts and offsets are the contract.
-        return json.loads(raw)
+        body = json.loads(raw)
     except json.JSONDecodeError as exc:
         entry = _error("json_invalid", ["body", exc.pos], "JSON decode error", {}, {"error": exc.msg})
         raise ValidationFailed([entry]) from None
-    except UnicodeDecodeError:
-        entry = _error("json_invalid", ["body", 0], "JSON decode error", {}, {"error": "Invalid UTF-8"})
-        raise ValidationFailed([entry]) from None
+    except (UnicodeDecodeError, RecursionError) as exc:
+        reason = "Invalid UTF-8" if isinstance(exc, UnicodeDecodeError) else "Nesting too deep"
+        raise ValidationFailed([_error("json_invalid", ["body", 0], "JSON decode error", {}, {"error": reason})]) from None
+    if b"\\u" in raw and _has_lone_surrogate(body):
+        # JSON may escape half a surrogate pair; PostgreSQL cannot store it, so refuse it up front.
+        msg = "Input should be a valid string, unable to parse raw data as a unicode string"
+        raise ValidationFailed([_error("string_unicode", ["body"], msg, {})])
+    return body
+
+
+def _has_lone_surrogate(body: Any) -> bool:
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _is_json_type(content_type: str) -> bool:
@@ -268,14 +290,14 @@ def parse_create(query: MultiMapping[str], body: Any) -> CreateParams:
     db_id = c.query(query, "db_id")
     data = _model_body(c, body, required=False)
     fields = {
-        "session_id": c.optional_str(data, "session_id"),
+        "session_id": c.optional_str(data, "session_id", column=True),
         "session_name": c.optional_str(data, "session_name"),
         "session_state": c.optional_dict(data, "session_state"),
         "metadata": c.optional_dict(data, "metadata"),
-        "user_id": c.optional_str(data, "user_id"),
-        "agent_id": c.optional_str(data, "agent_id"),
-        "team_id": c.optional_str(data, "team_id"),
-        "workflow_id": c.optional_str(data, "workflow_id"),
+        "user_id": c.optional_str(data, "user_id", column=True),
+        "agent_id": c.optional_str(data, "agent_id", column=True),
+        "team_id": c.optional_str(data, "team_id", column=True),
+        "workflow_id": c.optional_str(data, "workflow_id", column=True),
     }
     c.check()
     return CreateParams(session_type=session_type or "agent", db_id=db_id, **fields)

@@ -40,6 +40,11 @@ LOCK_BOOTSTRAP: Final = "SELECT pg_advisory_xact_lock(hashtext('agno-session-aio
 
 TABLE_EXISTS: Final = "SELECT to_regclass(%(name)s) IS NOT NULL"
 
+MISSING_OBJECTS: Final = (
+    "SELECT to_regnamespace(quote_ident(%(schema)s)) IS NULL, to_regclass(%(sessions)s) IS NULL,"
+    " to_regclass(%(runs)s) IS NULL"
+)
+
 CREATE_SESSIONS_TABLE: Final = """
 CREATE TABLE {sessions} (
     session_id character varying NOT NULL,
@@ -143,10 +148,12 @@ INSERT_SESSION: Final = (
     " ON CONFLICT (session_id) DO NOTHING RETURNING " + SESSION_COLUMNS
 )
 
-# jsonb_set on a JSON-null session_data fails in agno (contract §4.6); we start from {} instead.
+# jsonb_set on a JSON-null (or any non-object) session_data fails in agno (contract §4.6); we start
+# from {} instead.
 RENAME_SESSION: Final = (
     "UPDATE {sessions} SET session_data = jsonb_set("
-    "COALESCE(NULLIF(session_data, 'null'::jsonb), '{{}}'::jsonb), '{{session_name}}', to_jsonb(%(name)s::text))"
+    "CASE WHEN jsonb_typeof(session_data) = 'object' THEN session_data ELSE '{{}}'::jsonb END,"
+    " '{{session_name}}', to_jsonb(%(name)s::text))"
     " WHERE session_id = %(session_id)s{type_filter}{user_filter} RETURNING " + SESSION_COLUMNS
 )
 RENAME_TYPE_FILTER: Final = " AND session_type = %(session_type)s"
@@ -166,10 +173,6 @@ UPDATE_SESSION: Final = {
 # Largest LIMIT/OFFSET PostgreSQL takes (bigint).
 BIGINT_MAX: Final = 2**63 - 1
 
-DELETE_SESSION: Final = "DELETE FROM {sessions} WHERE session_id = %(session_id)s RETURNING session_id"
-DELETE_SESSION_FOR_USER: Final = (
-    "DELETE FROM {sessions} WHERE session_id = %(session_id)s AND user_id = %(user_id)s RETURNING session_id"
-)
 DELETE_SESSIONS: Final = "DELETE FROM {sessions} WHERE session_id = ANY(%(session_ids)s) RETURNING session_id"
 DELETE_SESSIONS_FOR_USER: Final = (
     "DELETE FROM {sessions} WHERE session_id = ANY(%(session_ids)s) AND user_id = %(user_id)s RETURNING session_id"

@@ -5,20 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import aiopg
-import orjson
 import psycopg2
 import psycopg2.errors
-import psycopg2.extensions
 import psycopg2.extras
 
-from . import sql
+from . import jsonutil, sql
 from .errors import ApiError, DatabaseBusy, DatabaseUnavailable
 from .models import NameSource, Row, SessionPage, SessionQuery
 
@@ -27,19 +24,6 @@ logger = logging.getLogger(__name__)
 # psycopg2 reports a missing table or schema with these SQLSTATEs.
 UNDEFINED_TABLE: Final = "42P01"
 UNDEFINED_SCHEMA: Final = "3F000"
-
-
-def _loads(text: str | bytes) -> Any:
-    """orjson for speed; the stdlib for the rare document orjson refuses (integers beyond 64 bits)."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
-
-
-# JSONB decodes through orjson for every connection of this process.
-psycopg2.extras.register_default_jsonb(globally=True, loads=_loads)
-psycopg2.extras.register_default_json(globally=True, loads=_loads)
 
 
 def _strip_nul(value: Any) -> Any:
@@ -55,7 +39,7 @@ def _strip_nul(value: Any) -> Any:
 
 def _jsonb(value: Any) -> psycopg2.extras.Json:
     """A JSONB parameter; None becomes the JSON literal null, as agno writes it (contract §2.2)."""
-    return psycopg2.extras.Json(_strip_nul(value), dumps=lambda v: orjson.dumps(v).decode())
+    return psycopg2.extras.Json(_strip_nul(value), dumps=lambda v: jsonutil.dumps(v).decode())
 
 
 def _quote_identifier(name: str) -> str:
@@ -80,6 +64,10 @@ class TableNames:
             "idx_prefix_sessions": f"idx_{session_table}",
             "idx_prefix_runs": f"idx_{runs_table}",
         }
+
+    def qualified(self, table: str) -> str:
+        """`"schema"."table"`, as to_regclass reads it."""
+        return f"{self._names['schema']}.{_quote_identifier(table)}"
 
     def render(self, template: str, **extra: str) -> str:
         """The statement with table names (and any extra SQL fragments) filled in."""
@@ -139,12 +127,9 @@ class SessionStore:
         try:
             async with conn.cursor() as cur:
                 yield cur
-        except psycopg2.extensions.QueryCanceledError as exc:
-            # statement_timeout fired inside PostgreSQL.
-            raise ApiError(504, "Database query timed out") from exc
         except asyncio.CancelledError:
-            # aiopg turns PostgreSQL's QueryCanceled into CancelledError (aiopg/connection.py: _poll);
-            # only a task that nobody asked to cancel can have got it that way.
+            # aiopg turns PostgreSQL's QueryCanceled (statement_timeout) into CancelledError
+            # (aiopg/connection.py: _poll); only a task nobody asked to cancel can have got it that way.
             task = asyncio.current_task()
             if task is not None and task.cancelling() == 0:
                 raise ApiError(504, "Database query timed out") from None
@@ -175,6 +160,11 @@ class SessionStore:
         except (psycopg2.Error, OSError, TimeoutError) as exc:
             logger.warning("database %s: could not cancel backend %s: %s", self.db_id, pid, exc)
 
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Wait for pending backend cancellations before the pool closes."""
+        if self._cancellations:
+            await asyncio.wait(self._cancellations, timeout=timeout)
+
     async def ping(self) -> None:
         """One round trip, for readiness checks."""
         async with self._cursor("ping") as cur:
@@ -187,14 +177,21 @@ class SessionStore:
         """Create the schema, tables, indexes and version rows agno would, where missing; never alter."""
         created = []
         async with self._cursor("bootstrap") as cur, cur.begin():
+            # Look first: a role without CREATE can serve tables that already exist.
+            await cur.execute(sql.MISSING_OBJECTS, {
+                "schema": self.tables.schema_name,
+                "sessions": self.tables.qualified(self.tables.session_table),
+                "runs": self.tables.qualified(self.tables.runs_table),
+            })
+            if not any(await cur.fetchone()):
+                return []
             await cur.execute(sql.LOCK_BOOTSTRAP)
             await cur.execute(self.tables.render(sql.CREATE_SCHEMA))
             for table, create, indexes in (
                 (self.tables.session_table, sql.CREATE_SESSIONS_TABLE, sql.CREATE_SESSIONS_INDEXES),
                 (self.tables.runs_table, sql.CREATE_RUNS_TABLE, sql.CREATE_RUNS_INDEXES),
             ):
-                qualified = f"{_quote_identifier(self.tables.schema_name)}.{_quote_identifier(table)}"
-                await cur.execute(sql.TABLE_EXISTS, {"name": qualified})
+                await cur.execute(sql.TABLE_EXISTS, {"name": self.tables.qualified(table)})
                 (exists,) = await cur.fetchone()
                 if exists:
                     continue
@@ -214,9 +211,8 @@ class SessionStore:
 
     async def has_table(self, table: str) -> bool:
         """Whether `table` exists in this database's schema (for the `table` query parameter)."""
-        qualified = f"{_quote_identifier(self.tables.schema_name)}.{_quote_identifier(table)}"
         async with self._cursor("has_table") as cur:
-            await cur.execute(sql.TABLE_EXISTS, {"name": qualified})
+            await cur.execute(sql.TABLE_EXISTS, {"name": self.tables.qualified(table)})
             (exists,) = await cur.fetchone()
         return bool(exists)
 
@@ -275,13 +271,6 @@ class SessionStore:
             sources.setdefault(session_id, []).append(NameSource(has_agent_id, run_input, first_user_content))
         return sources
 
-    async def get_session(self, session_id: str, user_id: str | None) -> Row | None:
-        """The session row (optionally owned by user_id), or None."""
-        if _has_nul(session_id, user_id):
-            return None
-        async with self._cursor("get_session") as cur:
-            return await self._fetch_session(cur, session_id, user_id)
-
     async def get_session_with_runs(self, session_id: str, user_id: str | None) -> tuple[Row, list[Any]] | None:
         """The session row and its runs' run_data in storage order, or None."""
         if _has_nul(session_id, user_id):
@@ -302,7 +291,8 @@ class SessionStore:
 
     async def _fetch_runs(self, cur: aiopg.Cursor, session_id: str) -> list[Any]:
         await cur.execute(self._select_runs, {"session_id": session_id})
-        return [run_data for (run_data,) in await cur.fetchall()]
+        # A run stored as anything but an object cannot be rendered by any schema; it is skipped.
+        return [run_data for (run_data,) in await cur.fetchall() if isinstance(run_data, dict)]
 
     # --- writes ------------------------------------------------------------
 
@@ -341,11 +331,12 @@ class SessionStore:
             return _row(cur, record), await self._fetch_runs(cur, session_id)
 
     async def update_session(
-        self, session_id: str, user_id: str | None, apply: Any
-    ) -> tuple[Row, list[Any]] | None:
+        self, session_id: str, user_id: str | None, apply: Callable[[Row], dict[str, Any]]
+    ) -> tuple[Row, list[Any], str] | None:
         """Read-modify-write under a row lock, so concurrent PATCHes never lose each other's fields.
 
-        `apply(row) -> dict` returns the session_type to save as and the new column values.
+        `apply(row)` returns the session_type to save the row as and the new column values; that type
+        comes back with the updated row and its runs.
         """
         if _has_nul(session_id, user_id):
             return None
@@ -359,27 +350,32 @@ class SessionStore:
             if record is None:
                 return None
             changes = apply(_row(cur, record))
-            statement = self._update_session[changes.pop("session_type")]
+            loaded_as = changes.pop("session_type")
+            statement = self._update_session[loaded_as]
             params = {key: value if key == "component_id" else _jsonb(value) for key, value in changes.items()}
             params.update(session_id=session_id, now=int(time.time()))
             await cur.execute(statement, params)
             updated = _row(cur, await cur.fetchone())
-            return updated, await self._fetch_runs(cur, session_id)
+            return updated, await self._fetch_runs(cur, session_id), loaded_as
 
-    async def delete_sessions(self, session_ids: Iterable[str], user_id: str | None) -> int:
-        """Delete sessions (scoped to user_id when given) and their runs in one transaction."""
+    async def delete_sessions(self, session_ids: Iterable[str], user_id: str | None, *, bulk: bool = False) -> int:
+        """Delete sessions (scoped to user_id when given) and their runs in one transaction.
+
+        A bulk delete, like agno's, also removes runs filed under every requested id (scoped to
+        user_id), even where no session row was deleted (contract §2.7).
+        """
         ids = [session_id for session_id in dict.fromkeys(session_ids) if "\x00" not in session_id]
         if not ids or _has_nul(user_id):
             return 0
         params = {"session_ids": ids, "user_id": user_id}
-        if user_id is None:
-            delete_sessions = self.tables.render(sql.DELETE_SESSIONS)
-        else:
-            delete_sessions = self.tables.render(sql.DELETE_SESSIONS_FOR_USER)
+        scoped = user_id is not None
         async with self._cursor("delete_sessions") as cur, cur.begin():
-            await cur.execute(delete_sessions, params)
+            await cur.execute(self.tables.render(sql.DELETE_SESSIONS_FOR_USER if scoped else sql.DELETE_SESSIONS), params)
             deleted = [session_id for (session_id,) in await cur.fetchall()]
-            if deleted:
+            if bulk:
+                runs = sql.DELETE_RUNS_OF_SESSIONS_FOR_USER if scoped else sql.DELETE_RUNS_OF_SESSIONS
+                await cur.execute(self.tables.render(runs), params)
+            elif deleted:
                 # The foreign key cascades too; this also covers tables created without it.
                 await cur.execute(self.tables.render(sql.DELETE_RUNS_OF_SESSIONS), {"session_ids": deleted})
         return len(deleted)
@@ -399,11 +395,17 @@ def _has_stored_name(row: Row) -> bool:
     return isinstance(data, dict) and data.get("session_name") is not None
 
 
+async def _decode_json_with_jsonutil(conn: aiopg.Connection) -> None:
+    # Per connection, so nothing else in the process that uses psycopg2 is affected.
+    psycopg2.extras.register_default_jsonb(conn.raw, loads=jsonutil.loads)
+    psycopg2.extras.register_default_json(conn.raw, loads=jsonutil.loads)
+
+
 @contextlib.asynccontextmanager
 async def open_pool(
     dsn: str, *, options: str, minsize: int, maxsize: int, timeout: float
 ) -> AsyncIterator[aiopg.Pool]:
-    """An aiopg pool without aiopg's per-connection json/hstore probes (we register JSONB globally)."""
+    """An aiopg pool without aiopg's per-connection json/hstore probes; JSON decodes through jsonutil."""
     pool = await aiopg.create_pool(
         dsn,
         minsize=minsize,
@@ -412,6 +414,7 @@ async def open_pool(
         enable_json=False,
         enable_hstore=False,
         enable_uuid=False,
+        on_connect=_decode_json_with_jsonutil,
         options=options,
     )
     try:

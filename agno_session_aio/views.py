@@ -52,21 +52,14 @@ class SessionsView(BaseView):
             without_nulls(models.session_list_item(row, page.name_sources.get(row["session_id"], [])))
             for row in page.rows
         ]
-        limit = listing.query.limit
-        meta = {
-            "page": listing.query.page,
-            "limit": limit,
-            "total_pages": -(-page.total_count // limit),
-            "total_count": page.total_count,
-            "search_time_ms": 0.0,
-        }
+        meta = models.page_meta(listing.query, page.total_count)
         return json_response({"data": data, "meta": meta})
 
     async def post(self) -> web.Response:
         create = params.parse_create(self.request.query, await self.json_body())
         store = await self.store_for(create.db_id)
         session_id = create.session_id or str(uuid.uuid4())
-        row = await store.create_session(_new_session_values(create, session_id))
+        row = await store.create_session(models.new_session_columns(create, session_id))
         if row is None:
             raise Conflict(
                 f"Session with id '{session_id}' already exists. Use PATCH /sessions/{session_id} to update it."
@@ -81,37 +74,8 @@ class SessionsView(BaseView):
         if delete.delete_media:
             raise ApiError(503, MEDIA_NOT_CONFIGURED)
         # Types are ignored for local databases: deletion is by id, scoped by user (contract §4.8).
-        await store.delete_sessions(delete.session_ids, delete.scope.user_id)
+        await store.delete_sessions(delete.session_ids, delete.scope.user_id, bulk=True)
         return no_content()
-
-
-def _new_session_values(create: params.CreateParams, session_id: str) -> dict[str, Any]:
-    """Column values of a new session, JSON nulls where agno's writer names a column (contract §2.2)."""
-    session_data: dict[str, Any] = {}
-    if create.session_state is not None:
-        session_data["session_state"] = create.session_state
-    if create.session_name is not None:
-        session_data["session_name"] = create.session_name
-    metadata = models.strip_reserved_metadata(create.metadata)
-    values: dict[str, Any] = {
-        "session_id": session_id,
-        "session_type": create.session_type,
-        "agent_id": None,
-        "team_id": None,
-        "workflow_id": None,
-        "user_id": create.user_id,
-        "session_data": session_data or None,
-        "metadata": metadata,
-        "summary": None,
-    }
-    if create.session_type == "agent":
-        values.update(agent_id=create.agent_id, agent_data=None)
-    elif create.session_type == "team":
-        values.update(team_id=create.team_id, team_data=None)
-    else:
-        # agno's WorkflowSession defaults its JSON fields to {} (contract §2.2).
-        values.update(workflow_id=create.workflow_id, workflow_data={}, session_data=session_data, metadata=metadata or {})
-    return values
 
 
 class SessionView(BaseView):
@@ -143,20 +107,16 @@ class SessionView(BaseView):
                     [{"type": "value_error", "loc": ["body", "summary"], "msg": f"Value error, {exc}",
                       "input": update.summary}]
                 ) from None
-        loaded_as: list[str] = []
-
-        def apply(row: models.Row) -> dict[str, Any]:
+        def apply(row: models.Row) -> models.Json:
             # agno loads the row as the requested type (no type filter) and re-saves it as that type.
-            session_type = update.session_type or models.detect_session_type(row)
-            loaded_as.append(session_type)
-            return _patched_fields(update, session_type, row, summary)
+            return models.patched_columns(update, update.session_type or models.detect_session_type(row), row, summary)
 
         found = await store.update_session(self.session_id, update.scope.user_id, apply)
         if found is None:
             raise NotFound(f"Session with id '{self.session_id}' not found")
-        row, runs = found
+        row, runs, loaded_as = found
         # The answer follows the stored type; the runs are those the loaded object kept (contract §4.5).
-        kept = models.session_runs_kept(loaded_as[0], runs)
+        kept = models.session_runs_kept(loaded_as, runs)
         return json_response(models.session_detail(models.detect_session_type(row), row, kept))
 
     async def delete(self) -> web.Response:
@@ -166,37 +126,6 @@ class SessionView(BaseView):
             raise ApiError(503, MEDIA_NOT_CONFIGURED)
         await store.delete_sessions([self.session_id], delete.scope.user_id)
         return no_content()
-
-
-def _patched_fields(
-    update: params.UpdateParams, session_type: str, row: models.Row, summary: dict[str, Any] | None
-) -> dict[str, Any]:
-    """The columns agno's upsert rewrites after a PATCH, with its merge rules (contract §4.5)."""
-    session_data = row["session_data"]
-    metadata = row["metadata"]
-    component_data = row[f"{session_type}_data"]
-    if session_type == "workflow":
-        # agno's WorkflowSession defaults its JSON fields to {}.
-        session_data = {} if session_data is None else session_data
-        metadata = {} if metadata is None else metadata
-        component_data = {} if component_data is None else component_data
-    if update.session_name is not None or update.session_state is not None:
-        session_data = dict(session_data or {})
-        if update.session_name is not None:
-            session_data["session_name"] = update.session_name
-        if update.session_state is not None:
-            session_data["session_state"] = update.session_state
-    if update.metadata is not None:
-        metadata = models.strip_reserved_metadata(update.metadata)
-    return {
-        "session_type": session_type,
-        "component_id": row[f"{session_type}_id"],
-        "component_data": component_data,
-        "session_data": session_data,
-        "metadata": metadata,
-        # agno's WorkflowSession has no summary, so a workflow PATCH leaves it as stored.
-        "summary": summary if summary is not None and session_type != "workflow" else row["summary"],
-    }
 
 
 class RenameView(BaseView):
@@ -235,7 +164,8 @@ class SessionRunsView(BaseView):
         rendered = []
         for run in runs:
             created_at = run.get("created_at")
-            if created_at is not None:
+            # agno compares numbers only; an ISO-string timestamp is kept, as a missing one is.
+            if isinstance(created_at, (int, float)) and not isinstance(created_at, bool):
                 if query.created_after is not None and created_at < query.created_after:
                     continue
                 if query.created_before is not None and created_at > query.created_before:
@@ -243,7 +173,7 @@ class SessionRunsView(BaseView):
             shaped = models.classify_run(run, session_type, row)
             if shaped is None:
                 continue
-            if wanted is not None and (shaped.get("status") or "").upper() not in wanted:
+            if wanted is not None and str(shaped.get("status") or "").upper() not in wanted:
                 continue
             rendered.append(without_nulls(models.run_preview(shaped) if self.previews else shaped))
         return json_response(rendered)

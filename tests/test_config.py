@@ -106,3 +106,21 @@ def test_text_log_format_names_the_request() -> None:
     record.request_id = "rid-5"
     line = TextFormatter().format(record)
     assert line.endswith("INFO agno_session_aio.x [rid-5]: hello you")
+
+
+@pytest.mark.parametrize(
+    "dsn",
+    ["postgresql://u:s3cretpw@h/db", "postgresql://u@h/db?password=s3cretpw", "host=h password='s3cretpw' dbname=d",
+     "postgresql://u:s3cret%40pw@h/db"],
+)
+def test_redact_dsn_hides_the_password_in_every_form(dsn: str) -> None:
+    assert "s3cret" not in redact_dsn(dsn) and "***" in redact_dsn(dsn)
+
+
+def test_connection_options_keep_the_dsns_own() -> None:
+    from agno_session_aio.databases import _connection_options
+
+    config = Config(statement_timeout=2.5)
+    assert _connection_options("postgresql://h/db?options=-csearch_path%3Dfoo", config) == (
+        "-csearch_path=foo -c statement_timeout=2500")
+    assert _connection_options("postgresql://h/db", config) == "-c statement_timeout=2500"

@@ -33,7 +33,8 @@ def make_auth_middleware(security_key: str | None, open_paths: Iterable[str]) ->
         if token.startswith(SERVICE_TOKEN_PREFIX):
             # Service-account tokens live in AgentOS's own database; none is valid here.
             raise ApiError(401, "Invalid or expired service account token")
-        if not hmac.compare_digest(token.encode(), expected):
+        # aiohttp keeps undecodable header bytes as surrogates; they must compare, not crash.
+        if not hmac.compare_digest(token.encode("utf-8", "surrogateescape"), expected):
             raise ApiError(401, "Invalid authentication token")
         return await handler(request)
 
