@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Final
 
 import orjson
@@ -11,16 +10,21 @@ from aiohttp import web
 
 from .errors import error_body
 
-# orjson reads integers beyond 64 bits as floats (silently lossy) and refuses deep nesting; a digit
-# run that long sends the document to the stdlib parser, which keeps every integer exact.
-LONG_DIGITS: Final = re.compile(r"\d{20}")
+# orjson reads integers beyond 64 bits as floats (silently lossy) and refuses deep nesting; a run of
+# 20 digits sends the document to the stdlib parser, which keeps every integer exact. The run is found
+# by mapping digits to 1 and everything else to 0 (bytes.translate is far cheaper than a regex scan).
+DIGIT_MAP: Final = bytes(1 if 0x30 <= byte <= 0x39 else 0 for byte in range(256))
+LONG_DIGIT_RUN: Final = b"\x01" * 20
+
+
+def _has_long_digit_run(text: str | bytes) -> bool:
+    raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    return LONG_DIGIT_RUN in raw.translate(DIGIT_MAP)
 
 
 def loads(text: str | bytes) -> Any:
     """Decode JSON exactly (JSONB columns): orjson when that is lossless, else the stdlib."""
-    if isinstance(text, bytes):
-        text = text.decode()
-    if LONG_DIGITS.search(text) is None:
+    if not _has_long_digit_run(text):
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:

@@ -98,7 +98,8 @@ class SessionStore:
         self.waiting = 0
         self._select_session = tables.render(sql.SELECT_SESSION)
         self._select_session_for_user = tables.render(sql.SELECT_SESSION_FOR_USER)
-        self._select_runs = tables.render(sql.SELECT_RUNS)
+        self._select_with_runs = tables.render(sql.SELECT_SESSION_WITH_RUNS)
+        self._select_with_runs_for_user = tables.render(sql.SELECT_SESSION_WITH_RUNS_FOR_USER)
         self._select_name_sources = tables.render(sql.SELECT_NAME_SOURCES)
         self._insert_session = tables.render(sql.INSERT_SESSION)
         self._update_session = {kind: tables.render(stmt) for kind, stmt in sql.UPDATE_SESSION.items()}
@@ -272,27 +273,16 @@ class SessionStore:
         return sources
 
     async def get_session_with_runs(self, session_id: str, user_id: str | None) -> tuple[Row, list[Any]] | None:
-        """The session row and its runs' run_data in storage order, or None."""
+        """The session row (optionally owned by user_id) and its runs in storage order, in one round trip."""
         if _has_nul(session_id, user_id):
             return None
         async with self._cursor("get_session_with_runs") as cur:
-            row = await self._fetch_session(cur, session_id, user_id)
-            if row is None:
-                return None
-            return row, await self._fetch_runs(cur, session_id)
-
-    async def _fetch_session(self, cur: aiopg.Cursor, session_id: str, user_id: str | None) -> Row | None:
-        if user_id is None:
-            await cur.execute(self._select_session, {"session_id": session_id})
-        else:
-            await cur.execute(self._select_session_for_user, {"session_id": session_id, "user_id": user_id})
-        record = await cur.fetchone()
-        return _row(cur, record) if record is not None else None
-
-    async def _fetch_runs(self, cur: aiopg.Cursor, session_id: str) -> list[Any]:
-        await cur.execute(self._select_runs, {"session_id": session_id})
-        # A run stored as anything but an object cannot be rendered by any schema; it is skipped.
-        return [run_data for (run_data,) in await cur.fetchall() if isinstance(run_data, dict)]
+            if user_id is None:
+                await cur.execute(self._select_with_runs, {"session_id": session_id})
+            else:
+                await cur.execute(self._select_with_runs_for_user, {"session_id": session_id, "user_id": user_id})
+            record = await cur.fetchone()
+            return _row_and_runs(cur, record) if record is not None else None
 
     # --- writes ------------------------------------------------------------
 
@@ -326,9 +316,7 @@ class SessionStore:
         async with self._cursor("rename_session") as cur:
             await cur.execute(statement, params)
             record = await cur.fetchone()
-            if record is None:
-                return None
-            return _row(cur, record), await self._fetch_runs(cur, session_id)
+            return _row_and_runs(cur, record) if record is not None else None
 
     async def update_session(
         self, session_id: str, user_id: str | None, apply: Callable[[Row], dict[str, Any]]
@@ -355,8 +343,8 @@ class SessionStore:
             params = {key: value if key == "component_id" else _jsonb(value) for key, value in changes.items()}
             params.update(session_id=session_id, now=int(time.time()))
             await cur.execute(statement, params)
-            updated = _row(cur, await cur.fetchone())
-            return updated, await self._fetch_runs(cur, session_id), loaded_as
+            row, runs = _row_and_runs(cur, await cur.fetchone())
+            return row, runs, loaded_as
 
     async def delete_sessions(self, session_ids: Iterable[str], user_id: str | None, *, bulk: bool = False) -> int:
         """Delete sessions (scoped to user_id when given) and their runs in one transaction.
@@ -383,6 +371,13 @@ class SessionStore:
 
 def _row(cur: aiopg.Cursor, record: Sequence[Any]) -> Row:
     return dict(zip((column.name for column in cur.description), record))
+
+
+def _row_and_runs(cur: aiopg.Cursor, record: Sequence[Any]) -> tuple[Row, list[Any]]:
+    """A session row selected with its aggregated runs (sql.RUNS_OF_SESSION), split in two."""
+    row = _row(cur, record)
+    # A run stored as anything but an object cannot be rendered by any schema; it is skipped.
+    return row, [run for run in row.pop("runs") if isinstance(run, dict)]
 
 
 def _has_nul(*values: str | None) -> bool:
