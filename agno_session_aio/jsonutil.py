@@ -18,6 +18,8 @@ LONG_DIGIT_RUN: Final = b"\x01" * 20
 
 
 def _has_long_digit_run(text: str | bytes) -> bool:
+    if len(text) < 20:
+        return False  # most JSONB values (null, ids, small objects) end here
     raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
     return LONG_DIGIT_RUN in raw.translate(DIGIT_MAP)
 

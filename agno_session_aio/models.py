@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -98,6 +99,9 @@ def iso_datetime(value: Any) -> str | None:
     """agno's to_utc_datetime, serialised as pydantic does (UTC as Z, microseconds only when set)."""
     if value is None:
         return None
+    if type(value) is int and 0 <= value < 253402300800:
+        # The common case (agno's epoch seconds), formatted without building a datetime.
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(value))
     try:
         if isinstance(value, str):
             parsed = datetime.datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
