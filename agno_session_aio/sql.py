@@ -192,22 +192,32 @@ DELETE_SESSIONS_FOR_USER: Final = (
 # --- runs -------------------------------------------------------------------
 
 
-# Only what name derivation needs, never whole runs (contract §3.2): for each run whether it has an
-# agent id, its input, and the content of its first user message with truthy content.
+# Only what name derivation needs, never whole runs (contract §3.2): per unnamed session, the first
+# run (in storage order) that decides its name, found lazily by LIMIT 1 so later runs are not read.
+# Agent sessions: the first run with a truthy user message or a non-null input; team sessions: the
+# same among runs without an agent id; workflow sessions: simply the first run.
 SELECT_NAME_SOURCES: Final = """
-SELECT session_id,
-       COALESCE(run_data -> 'agent_id', 'null'::jsonb) NOT IN ('null', '""', 'false', '0') AS has_agent_id,
-       run_data -> 'input' AS input,
-       (SELECT m -> 'content'
-          FROM jsonb_array_elements(
-                 CASE WHEN jsonb_typeof(run_data -> 'messages') = 'array' THEN run_data -> 'messages'
-                      ELSE '[]'::jsonb END) AS m
-         WHERE m ->> 'role' = 'user'
-           AND COALESCE(m -> 'content', 'null'::jsonb) NOT IN ('null', '""', '[]', '{{}}', '0', 'false')
-         LIMIT 1) AS first_user_content
-  FROM {runs}
- WHERE session_id = ANY(%(session_ids)s)
- ORDER BY session_id, run_index ASC, created_at ASC"""
+SELECT s.session_id, r.input, r.first_user_content
+  FROM unnest(%(session_ids)s::text[], %(session_types)s::text[]) AS s(session_id, session_type)
+  CROSS JOIN LATERAL (
+    SELECT candidate.input, candidate.first_user_content
+      FROM (SELECT run_data -> 'input' AS input,
+                   COALESCE(run_data -> 'agent_id', 'null'::jsonb) NOT IN ('null', '""', 'false', '0') AS has_agent_id,
+                   (SELECT m -> 'content'
+                      FROM jsonb_array_elements(
+                             CASE WHEN jsonb_typeof(run_data -> 'messages') = 'array' THEN run_data -> 'messages'
+                                  ELSE '[]'::jsonb END) AS m
+                     WHERE m ->> 'role' = 'user'
+                       AND COALESCE(m -> 'content', 'null'::jsonb) NOT IN ('null', '""', '[]', '{{}}', '0', 'false')
+                     LIMIT 1) AS first_user_content
+              FROM {runs}
+             WHERE session_id = s.session_id
+             ORDER BY run_index ASC, created_at ASC) AS candidate
+     WHERE s.session_type = 'workflow'
+        OR ((s.session_type <> 'team' OR NOT candidate.has_agent_id)
+            AND (candidate.first_user_content IS NOT NULL OR COALESCE(candidate.input, 'null'::jsonb) <> 'null'::jsonb))
+     LIMIT 1
+  ) AS r"""
 
 DELETE_RUNS_OF_SESSIONS: Final = "DELETE FROM {runs} WHERE session_id = ANY(%(session_ids)s)"
 DELETE_RUNS_OF_SESSIONS_FOR_USER: Final = (

@@ -17,7 +17,7 @@ import psycopg2.extras
 
 from . import jsonutil, sql
 from .errors import ApiError, DatabaseBusy, DatabaseUnavailable
-from .models import NameSource, Row, SessionPage, SessionQuery
+from .models import NameSource, Row, SessionPage, SessionQuery, detect_session_type
 
 logger = logging.getLogger(__name__)
 
@@ -258,19 +258,24 @@ class SessionStore:
                 records = await cur.fetchall()
                 total = records[0][0] if records else 0
                 rows = [dict(zip(columns, record[1:])) for record in records if record[1] is not None]
-                unnamed = [row["session_id"] for row in rows if not _has_stored_name(row)]
+                unnamed = [row for row in rows if not _has_stored_name(row)]
                 name_sources = await self._name_sources(cur, unnamed) if unnamed else {}
         except psycopg2.errors.UndefinedTable:
             # agno answers an empty page when the session table does not exist (contract §4.1).
             return SessionPage(rows=[], total_count=0, name_sources={})
         return SessionPage(rows=rows, total_count=total, name_sources=name_sources)
 
-    async def _name_sources(self, cur: aiopg.Cursor, session_ids: Sequence[str]) -> dict[str, list[NameSource]]:
-        await cur.execute(self._select_name_sources, {"session_ids": list(session_ids)})
-        sources: dict[str, list[NameSource]] = {}
-        for session_id, has_agent_id, run_input, first_user_content in await cur.fetchall():
-            sources.setdefault(session_id, []).append(NameSource(has_agent_id, run_input, first_user_content))
-        return sources
+    async def _name_sources(self, cur: aiopg.Cursor, rows: Sequence[Row]) -> dict[str, list[NameSource]]:
+        """Per unnamed session, the one run that decides its derived name (sql.SELECT_NAME_SOURCES)."""
+        params = {
+            "session_ids": [row["session_id"] for row in rows],
+            "session_types": [detect_session_type(row) for row in rows],
+        }
+        await cur.execute(self._select_name_sources, params)
+        return {
+            session_id: [NameSource(False, run_input, first_user_content)]
+            for session_id, run_input, first_user_content in await cur.fetchall()
+        }
 
     async def get_session_with_runs(self, session_id: str, user_id: str | None) -> tuple[Row, list[Any]] | None:
         """The session row (optionally owned by user_id) and its runs in storage order, in one round trip."""
