@@ -96,6 +96,9 @@ class SessionStore:
         self._cancellations: set[asyncio.Task[None]] = set()
         # Requests waiting for a free connection right now (a metrics gauge).
         self.waiting = 0
+        # First come, first served: aiopg's pool lets a newcomer take a freed connection ahead of
+        # older waiters, which stretched p99 under load; asyncio's semaphore queues fairly.
+        self._turns = asyncio.Semaphore(pool.maxsize)
         self._select_session = tables.render(sql.SELECT_SESSION)
         self._select_session_for_user = tables.render(sql.SELECT_SESSION_FOR_USER)
         self._select_with_runs = tables.render(sql.SELECT_SESSION_WITH_RUNS)
@@ -114,7 +117,12 @@ class SessionStore:
         self.waiting += 1
         try:
             async with asyncio.timeout(self.acquire_timeout):
-                conn = await self.pool.acquire()
+                await self._turns.acquire()
+                try:
+                    conn = await self.pool.acquire()
+                except BaseException:
+                    self._turns.release()
+                    raise
         except TimeoutError as exc:
             logger.warning("database %s: no free connection within %ss", self.db_id, self.acquire_timeout)
             raise DatabaseBusy(self.db_id) from exc
@@ -143,6 +151,7 @@ class SessionStore:
             raise DatabaseUnavailable(self.db_id) from exc
         finally:
             await self.pool.release(conn)
+            self._turns.release()
             if self.observe is not None:
                 self.observe(self.db_id, operation, time.perf_counter() - started)
 
