@@ -16,6 +16,7 @@ Environment:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -93,30 +94,34 @@ def contract_ours(contract_seeded_db, contract_agentos, contract_logs):
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def contract_harness(request, contract_seeded_db, contract_agentos, contract_ours, contract_logs):
+@contextlib.contextmanager
+def running_harness(config, seeded_db, agentos_url, ours_url, report_path, stash_key, title=""):
+    """A Harness over one seeded snapshot; on exit its markdown report is written and stashed for the summary."""
     from .dbstate import DbState
     from .harness import Harness
     from .report import write_report
 
-    db = DbState(contract_seeded_db.dsn)
+    db = DbState(seeded_db.dsn)
     db.snapshot()
-    harness = Harness(
-        contract_agentos.base_url,
-        contract_ours.base_url,
-        db,
-        now_threshold=int(time.time()) - 120,
-        self_check=_self_check(),
-    )
-    yield harness
-    harness.close()
+    harness = Harness(agentos_url, ours_url, db, now_threshold=int(time.time()) - 120, self_check=_self_check())
     try:
-        path = Path(os.environ.get("AGNO_CONTRACT_REPORT") or contract_logs / "contract-report.md")
-        summary = write_report(harness.results, path, self_check=_self_check())
-        summary["logs"] = str(contract_logs)
-        request.config.stash[REPORT_KEY] = summary
+        yield harness
     finally:
-        db.close()
+        harness.close()
+        try:
+            summary = write_report(harness.results, report_path, self_check=_self_check(), title=title)
+            summary["logs"] = str(report_path.parent)
+            config.stash[stash_key] = summary
+        finally:
+            db.close()
+
+
+@pytest.fixture(scope="session")
+def contract_harness(request, contract_seeded_db, contract_agentos, contract_ours, contract_logs):
+    path = Path(os.environ.get("AGNO_CONTRACT_REPORT") or contract_logs / "contract-report.md")
+    with running_harness(request.config, contract_seeded_db, contract_agentos.base_url, contract_ours.base_url,
+                         path, REPORT_KEY) as harness:
+        yield harness
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

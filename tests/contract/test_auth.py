@@ -10,14 +10,13 @@ is written next to the main one as ``contract-auth-report.md``.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 
 from . import infra
 from .auth_steps import AUTH_STEPS, SECURITY_KEY
-from .conftest import AUTH_REPORT_KEY, _self_check
+from .conftest import AUTH_REPORT_KEY, _self_check, running_harness
 
 
 @pytest.fixture(scope="module")
@@ -44,30 +43,11 @@ def auth_servers(contract_seeded_db, contract_logs):
 
 @pytest.fixture(scope="module")
 def auth_harness(request, contract_seeded_db, auth_servers, contract_logs):
-    from .dbstate import DbState
-    from .harness import Harness
-    from .report import write_report
-
     agentos, ours = auth_servers
-    db = DbState(contract_seeded_db.dsn)
-    db.snapshot()
-    harness = Harness(
-        agentos.base_url,
-        ours.base_url,
-        db,
-        now_threshold=int(time.time()) - 120,
-        self_check=_self_check(),
-    )
-    yield harness
-    harness.close()
-    try:
-        default = contract_logs / "contract-auth-report.md"
-        path = Path(os.environ.get("AGNO_CONTRACT_AUTH_REPORT") or default)
-        summary = write_report(harness.results, path, self_check=_self_check(), title="auth (OS_SECURITY_KEY set)")
-        summary["logs"] = str(contract_logs)
-        request.config.stash[AUTH_REPORT_KEY] = summary
-    finally:
-        db.close()
+    path = Path(os.environ.get("AGNO_CONTRACT_AUTH_REPORT") or contract_logs / "contract-auth-report.md")
+    with running_harness(request.config, contract_seeded_db, agentos.base_url, ours.base_url, path,
+                         AUTH_REPORT_KEY, title="auth (OS_SECURITY_KEY set)") as harness:
+        yield harness
 
 
 @pytest.mark.parametrize("step", AUTH_STEPS, ids=[s.id for s in AUTH_STEPS])
