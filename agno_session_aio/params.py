@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 from multidict import MultiMapping
@@ -289,18 +289,27 @@ def parse_create(query: MultiMapping[str], body: Any) -> CreateParams:
     session_type = _session_type(c, query)
     db_id = c.query(query, "db_id")
     data = _model_body(c, body, required=False)
-    fields = {
-        "session_id": c.optional_str(data, "session_id", column=True),
-        "session_name": c.optional_str(data, "session_name"),
-        "session_state": c.optional_dict(data, "session_state"),
-        "metadata": c.optional_dict(data, "metadata"),
-        "user_id": c.optional_str(data, "user_id", column=True),
-        "agent_id": c.optional_str(data, "agent_id", column=True),
-        "team_id": c.optional_str(data, "team_id", column=True),
-        "workflow_id": c.optional_str(data, "workflow_id", column=True),
-    }
+    session_id = c.optional_str(data, "session_id", column=True)
+    session_name = c.optional_str(data, "session_name")
+    session_state = c.optional_dict(data, "session_state")
+    metadata = c.optional_dict(data, "metadata")
+    user_id = c.optional_str(data, "user_id", column=True)
+    agent_id = c.optional_str(data, "agent_id", column=True)
+    team_id = c.optional_str(data, "team_id", column=True)
+    workflow_id = c.optional_str(data, "workflow_id", column=True)
     c.check()
-    return CreateParams(session_type=session_type or "agent", db_id=db_id, **fields)
+    return CreateParams(
+        session_type=session_type or "agent",
+        db_id=db_id,
+        session_id=session_id,
+        session_name=session_name,
+        session_state=session_state,
+        metadata=metadata,
+        user_id=user_id,
+        agent_id=agent_id,
+        team_id=team_id,
+        workflow_id=workflow_id,
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -368,7 +377,7 @@ def parse_rename(query: MultiMapping[str], body: Any) -> RenameParams:
     elif not isinstance(name, str):
         c.errors.append(_error("string_type", ["body", "session_name"], "Input should be a valid string", name))
     c.check()
-    return RenameParams(session_type=session_type, session_name=name, scope=scope)
+    return RenameParams(session_type=session_type, session_name=cast(str, name), scope=scope)
 
 
 @attrs.frozen(kw_only=True)
@@ -388,14 +397,19 @@ def parse_update(query: MultiMapping[str], body: Any) -> UpdateParams:
     session_type = _session_type(c, query)
     scope = _scope(c, query)
     data = _model_body(c, body, required=True)
-    fields = {
-        "session_name": c.optional_str(data, "session_name"),
-        "session_state": c.optional_dict(data, "session_state"),
-        "metadata": c.optional_dict(data, "metadata"),
-        "summary": c.optional_dict(data, "summary"),
-    }
+    session_name = c.optional_str(data, "session_name")
+    session_state = c.optional_dict(data, "session_state")
+    metadata = c.optional_dict(data, "metadata")
+    summary = c.optional_dict(data, "summary")
     c.check()
-    return UpdateParams(session_type=session_type, scope=scope, **fields)
+    return UpdateParams(
+        session_type=session_type,
+        scope=scope,
+        session_name=session_name,
+        session_state=session_state,
+        metadata=metadata,
+        summary=summary,
+    )
 
 
 @attrs.frozen(kw_only=True)

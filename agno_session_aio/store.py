@@ -98,7 +98,7 @@ class SessionStore:
         self.waiting = 0
         # First come, first served: aiopg's pool lets a newcomer take a freed connection ahead of
         # older waiters, which stretched p99 under load; asyncio's semaphore queues fairly.
-        self._turns = asyncio.Semaphore(pool.maxsize)
+        self._turns = asyncio.Semaphore(pool.maxsize or 1)
         self._select_session = tables.render(sql.SELECT_SESSION)
         self._select_session_for_user = tables.render(sql.SELECT_SESSION_FOR_USER)
         self._select_with_runs = tables.render(sql.SELECT_SESSION_WITH_RUNS)
@@ -263,7 +263,7 @@ class SessionStore:
         try:
             async with self._cursor("list_sessions") as cur:
                 await cur.execute(statement, params)
-                columns = [column.name for column in cur.description][1:]
+                columns = [column.name for column in cur.description or ()][1:]
                 records = await cur.fetchall()
                 total = records[0][0] if records else 0
                 rows = [dict(zip(columns, record[1:])) for record in records if record[1] is not None]
@@ -384,7 +384,7 @@ class SessionStore:
 
 
 def _row(cur: aiopg.Cursor, record: Sequence[Any]) -> Row:
-    return dict(zip((column.name for column in cur.description), record))
+    return dict(zip((column.name for column in cur.description or ()), record))
 
 
 def _row_and_runs(cur: aiopg.Cursor, record: Sequence[Any]) -> tuple[Row, list[Any]]:

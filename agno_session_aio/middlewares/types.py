@@ -1,8 +1,5 @@
-"""The type of a new-style aiohttp middleware."""
+"""The type of a new-style aiohttp middleware (aiohttp's own alias)."""
 
-from collections.abc import Awaitable, Callable
+from aiohttp.typedefs import Middleware
 
-from aiohttp import web
-from aiohttp.typedefs import Handler
-
-Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+__all__ = ["Middleware"]
