@@ -107,6 +107,7 @@ class SessionView(BaseView):
                     [{"type": "value_error", "loc": ["body", "summary"], "msg": f"Value error, {exc}",
                       "input": update.summary}]
                 ) from None
+
         def apply(row: models.Row) -> models.Json:
             # agno loads the row as the requested type (no type filter) and re-saves it as that type.
             return models.patched_columns(update, update.session_type or models.detect_session_type(row), row, summary)
