@@ -16,9 +16,9 @@ from multidict import MultiMapping
 
 from .errors import ValidationFailed
 from .models import SESSION_TYPES, SessionQuery
+from .sql import BIGINT_MAX
 
-# Widest LIMIT PostgreSQL takes (bigint), and widest integer orjson can echo back in `meta`.
-BIGINT_MAX: Final = 2**63 - 1
+# Widest integer orjson can echo back in `meta`; LIMIT is bounded by PostgreSQL's bigint (sql.BIGINT_MAX).
 ECHO_MAX: Final = 2**64 - 1
 # pydantic's lax int-from-string: optional sign, digits with single underscores, an all-zero fraction.
 INT_RE: Final = re.compile(r"^[+-]?[0-9](?:_?[0-9])*(?:\.0*)?$")
