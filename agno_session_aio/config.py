@@ -57,6 +57,8 @@ class Config:
     connect_timeout: float = 10.0
     statement_timeout: float = 30.0
     pool_acquire_timeout: float = 5.0
+    # PREPARE/EXECUTE per pooled connection; off for poolers in transaction mode (PgBouncer).
+    prepared_statements: bool = True
     shutdown_grace: float = 10.0
     log_format: str = "json"
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
@@ -109,6 +111,7 @@ class Config:
             connect_timeout=_float(environ, "AGNO_PG_CONNECT_TIMEOUT", 10.0),
             statement_timeout=_float(environ, "AGNO_PG_STATEMENT_TIMEOUT", 30.0),
             pool_acquire_timeout=_float(environ, "AGNO_PG_POOL_ACQUIRE_TIMEOUT", 5.0),
+            prepared_statements=_choice(environ, "AGNO_PG_PREPARED_STATEMENTS", ("on", "off")) == "on",
             shutdown_grace=_float(environ, "AGNO_SHUTDOWN_GRACE", 10.0),
             log_format=_choice(environ, "AGNO_LOG_FORMAT", ("json", "text")),
             trusted_proxies=_networks(environ, "AGNO_TRUSTED_PROXIES"),

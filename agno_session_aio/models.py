@@ -10,7 +10,7 @@ import datetime
 import json
 import time
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import attrs
 
@@ -68,13 +68,36 @@ class SessionQuery:
     sort_order: str
 
 
+class SessionListRecord(NamedTuple):
+    """One list item as the list statement selects it (sql.LIST_ITEM_FIELDS, in that order)."""
+
+    session_id: str
+    session_type: str
+    agent_id: str | None
+    team_id: str | None
+    workflow_id: str | None
+    user_id: str | None
+    session_state: Any
+    metrics: Any
+    stored_name: Any
+    workflow_name: Any
+    sdk: Any
+    framework: Any
+    metadata: Any
+    summary: Any
+    created_at: Any
+    updated_at: Any
+    has_name_source: bool | None
+    run_input: Any
+    first_user_content: Any
+
+
 @attrs.frozen(slots=True)
 class SessionPage:
-    """One page of session rows plus the total count and name sources of unnamed sessions."""
+    """One page of list items plus the total count of matching sessions."""
 
-    rows: list[Row]
+    items: list[SessionListRecord]
     total_count: int
-    name_sources: dict[str, list[NameSource]]
 
 
 def obj(value: Any) -> Json:
@@ -127,11 +150,19 @@ def stringify(value: Any) -> str:
 
 def detect_session_type(row: Mapping[str, Any]) -> str:
     """The stored session_type, else inferred from whichever component id is set (contract §3.1)."""
-    if row.get("session_type"):
-        return str(row["session_type"])
-    for session_type in SESSION_TYPES:
-        if row.get(f"{session_type}_id"):
-            return session_type
+    return detect_session_type_of(row.get("session_type"), row.get("agent_id"), row.get("team_id"), row.get("workflow_id"))
+
+
+def detect_session_type_of(stored: Any, agent_id: Any, team_id: Any, workflow_id: Any) -> str:
+    """detect_session_type from the four columns it reads (sql.DETECTED_TYPE is its SQL twin)."""
+    if stored:
+        return str(stored)
+    if agent_id:
+        return "agent"
+    if team_id:
+        return "team"
+    if workflow_id:
+        return "workflow"
     return "agent"
 
 
@@ -152,9 +183,13 @@ def strip_reserved_metadata(metadata: dict[str, Any] | None) -> dict[str, Any] |
     return cleaned or None
 
 
-def agent_metadata(metadata: Any, agent_data: Any) -> Any:
-    """Metadata with the adapter identity (`sdk`) of an external agent merged in (contract §3.5)."""
-    sdk = (agent_data.get("sdk") or agent_data.get("framework")) if isinstance(agent_data, dict) else None
+def adapter_sdk(agent_data: Any) -> Any:
+    """The adapter identity an external agent records in agent_data (contract §3.5)."""
+    return (agent_data.get("sdk") or agent_data.get("framework")) if isinstance(agent_data, dict) else None
+
+
+def agent_metadata(metadata: Any, sdk: Any) -> Any:
+    """Metadata with the adapter identity (`sdk`, see adapter_sdk) merged in (contract §3.5)."""
     if isinstance(sdk, str) and sdk and (metadata is None or isinstance(metadata, dict)):
         return {**(metadata or {}), "sdk": sdk}
     return metadata
@@ -170,12 +205,13 @@ def name_source(run: Mapping[str, Any]) -> NameSource:
     return NameSource(bool(run.get("agent_id")), run.get("input"), first)
 
 
-def derive_session_name(
-    session_type: str, session_data: Any, workflow_data: Any, runs: Iterable[NameSource]
-) -> str:
-    """The stored name, else one derived from the runs as agno's get_session_name does (contract §3.2)."""
-    if isinstance(session_data, dict) and session_data.get("session_name") is not None:
-        return session_data["session_name"]  # type: ignore[no-any-return]
+def derive_session_name(session_type: str, stored_name: Any, workflow_name: Any, runs: Iterable[NameSource]) -> Any:
+    """The stored name, else one derived from the runs as agno's get_session_name does (contract §3.2).
+
+    `stored_name` is session_data.session_name and `workflow_name` workflow_data.name, None when absent.
+    """
+    if stored_name is not None:
+        return stored_name
     runs = list(runs)
     if session_type == "workflow":
         if not runs:
@@ -185,8 +221,7 @@ def derive_session_name(
             return first_input
         if isinstance(first_input, dict):
             return json.dumps(first_input)
-        name = workflow_data.get("name") if isinstance(workflow_data, dict) else None
-        return f"New {name} Session" if name else ""
+        return f"New {workflow_name} Session" if workflow_name else ""
     if session_type == "team":
         runs = [run for run in runs if not run.has_agent_id]
     for run in runs:
@@ -205,28 +240,27 @@ def _session_metrics(session_data: Any) -> Json | None:
 # --- sessions ------------------------------------------------------------------
 
 
-def session_list_item(row: Row, name_sources: list[NameSource]) -> Json:
+def session_list_item(item: SessionListRecord) -> Json:
     """SessionSchema: one item of GET /sessions (nulls dropped by the caller)."""
-    session_type = detect_session_type(row)
-    session_data = obj(row["session_data"])
-    metrics = _session_metrics(session_data)
-    created_at = iso_datetime(row["created_at"])
-    metadata = row["metadata"]
+    session_type = detect_session_type_of(item.session_type, item.agent_id, item.team_id, item.workflow_id)
+    metrics = item.metrics if isinstance(item.metrics, dict) else None
+    sources = [NameSource(False, item.run_input, item.first_user_content)] if item.has_name_source else []
+    metadata = item.metadata
     return {
-        "session_id": row["session_id"],
-        "session_name": derive_session_name(session_type, row["session_data"], row["workflow_data"], name_sources),
-        "session_state": session_data.get("session_state"),
-        "created_at": created_at,
-        "updated_at": iso_datetime(row["updated_at"]),
+        "session_id": item.session_id,
+        "session_name": derive_session_name(session_type, item.stored_name, item.workflow_name, sources),
+        "session_state": item.session_state,
+        "created_at": iso_datetime(item.created_at),
+        "updated_at": iso_datetime(item.updated_at),
         "session_type": session_type,
-        "user_id": row["user_id"],
-        "agent_id": row["agent_id"],
-        "team_id": row["team_id"],
-        "workflow_id": row["workflow_id"],
-        "session_summary": row["summary"],
+        "user_id": item.user_id,
+        "agent_id": item.agent_id,
+        "team_id": item.team_id,
+        "workflow_id": item.workflow_id,
+        "session_summary": item.summary,
         "metrics": metrics,
         "total_tokens": metrics.get("total_tokens") if metrics else None,
-        "metadata": agent_metadata(metadata, row["agent_data"]) if session_type == "agent" else metadata,
+        "metadata": agent_metadata(metadata, item.sdk or item.framework) if session_type == "agent" else metadata,
     }
 
 
@@ -257,7 +291,8 @@ def _agent_or_team_detail(session_type: str, row: Row, runs: list[Any]) -> Json:
     metrics = session_data.get("session_metrics", {}) if data_truthy else None
     metrics = metrics if metrics is None or isinstance(metrics, dict) else None
     created_at, updated_at = _timestamps(row)
-    name = derive_session_name(session_type, session_data, None, (name_source(run) for run in runs))
+    stored_name = session_data.get("session_name") if isinstance(session_data, dict) else None
+    name = derive_session_name(session_type, stored_name, None, (name_source(run) for run in runs))
     common = {
         "session_summary": session_summary(row["summary"]),
         "session_state": session_data.get("session_state") if data_truthy else None,
@@ -279,7 +314,7 @@ def _agent_or_team_detail(session_type: str, row: Row, runs: list[Any]) -> Json:
             "total_tokens": common["total_tokens"],
             "agent_data": row["agent_data"],
             "metrics": common["metrics"],
-            "metadata": agent_metadata(row["metadata"], row["agent_data"]),
+            "metadata": agent_metadata(row["metadata"], adapter_sdk(row["agent_data"])),
             "chat_history": common["chat_history"],
             "created_at": created_at,
             "updated_at": updated_at,
@@ -313,7 +348,9 @@ def _workflow_detail(row: Row, runs: list[Any]) -> Json:
         "workflow_id": row["workflow_id"],
         "workflow_name": None,
         "session_id": row["session_id"],
-        "session_name": derive_session_name("workflow", session_data, workflow_data, map(name_source, runs)),
+        "session_name": derive_session_name(
+            "workflow", obj(session_data).get("session_name"), obj(workflow_data).get("name"), map(name_source, runs)
+        ),
         "session_data": session_data,
         "session_state": state,
         "workflow_data": workflow_data,
@@ -537,7 +574,7 @@ def agent_run(run: Mapping[str, Any], session: Row | None = None) -> Json:
         "reasoning_content": run.get("reasoning_content", ""),
         "reasoning_steps": run.get("reasoning_steps", []),
         "metrics": run.get("metrics", {}),
-        "metadata": agent_metadata(run.get("metadata"), agent_data),
+        "metadata": agent_metadata(run.get("metadata"), adapter_sdk(agent_data)),
         "messages": _non_empty_list(run, "messages"),
         "tools": _non_empty_list(run, "tools"),
         "events": _non_empty_list(run, "events"),

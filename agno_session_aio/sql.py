@@ -114,11 +114,54 @@ ON CONFLICT (table_name) DO NOTHING"""
 
 # --- sessions ---------------------------------------------------------------
 
-# One round trip per list page: the count rides along even when the page is empty.
+# One round trip per list page: the count rides along even when the page is empty, and each item is
+# one JSON array holding only what a list item shows (LIST_ITEM_FIELDS), so whole documents are never
+# decoded. For a session without a stored name, the run that decides its derived name comes along too.
 SELECT_SESSIONS_PAGE: Final = (
-    "SELECT c.total_count, p.* FROM (SELECT count(*) AS total_count FROM {sessions} WHERE {where}) c"
-    " LEFT JOIN LATERAL (SELECT " + SESSION_COLUMNS + " FROM {sessions} WHERE {where}{order_by}"
-    " LIMIT %(limit)s OFFSET %(offset)s) p ON true"
+    "SELECT c.total_count, p.item FROM (SELECT count(*) AS total_count FROM {sessions} WHERE {where}) c"
+    " LEFT JOIN LATERAL (SELECT json_build_array(s.session_id, s.session_type, s.agent_id, s.team_id,"
+    " s.workflow_id, s.user_id, s.session_data -> 'session_state', s.session_data -> 'session_metrics',"
+    " s.session_data -> 'session_name', s.workflow_data -> 'name', s.agent_data -> 'sdk',"
+    " s.agent_data -> 'framework', s.metadata, s.summary, s.created_at, s.updated_at,"
+    " n.found, n.input, n.first_user_content) AS item"
+    " FROM (SELECT " + SESSION_COLUMNS + " FROM {sessions} WHERE {where}{order_by}"
+    " LIMIT %(limit)s OFFSET %(offset)s) s"
+    " LEFT JOIN LATERAL ({name_source}) n ON true) p ON true"
+)
+
+# The positions of SELECT_SESSIONS_PAGE's item array, named.
+LIST_ITEM_FIELDS: Final = (
+    "session_id", "session_type", "agent_id", "team_id", "workflow_id", "user_id", "session_state", "metrics",
+    "stored_name", "workflow_name", "sdk", "framework", "metadata", "summary", "created_at", "updated_at",
+    "has_name_source", "run_input", "first_user_content",
+)  # fmt: skip
+
+# The session type as detect_session_type reads it (models.py): stored, else by whichever id is set.
+DETECTED_TYPE: Final = (
+    "CASE WHEN s.session_type <> '' THEN s.session_type WHEN s.agent_id <> '' THEN 'agent'"
+    " WHEN s.team_id <> '' THEN 'team' WHEN s.workflow_id <> '' THEN 'workflow' ELSE 'agent' END"
+)
+
+# Only what name derivation needs from runs, never whole runs (contract §3.2): the first run of session
+# `s` (in storage order) that decides its name, found lazily by LIMIT 1 so later runs are not read.
+# Agent sessions: the first run with a truthy user message or a non-null input; team sessions: the
+# same among runs without an agent id; workflow sessions: simply the first run.
+NAME_SOURCE: Final = (
+    "SELECT true AS found, candidate.input, candidate.first_user_content"
+    " FROM (SELECT run_data -> 'input' AS input,"
+    " COALESCE(run_data -> 'agent_id', 'null'::jsonb) NOT IN ('null', '\"\"', 'false', '0') AS has_agent_id,"
+    " (SELECT m -> 'content' FROM jsonb_array_elements("
+    " CASE WHEN jsonb_typeof(run_data -> 'messages') = 'array' THEN run_data -> 'messages' ELSE '[]'::jsonb END)"
+    " AS m WHERE m ->> 'role' = 'user'"
+    " AND COALESCE(m -> 'content', 'null'::jsonb) NOT IN ('null', '\"\"', '[]', '{{}}', '0', 'false')"
+    " LIMIT 1) AS first_user_content"
+    " FROM {runs} WHERE session_id = s.session_id ORDER BY run_index ASC, created_at ASC) AS candidate"
+    # Checked before any run is read: a session with a stored name needs none.
+    " WHERE COALESCE(s.session_data -> 'session_name', 'null') = 'null'"
+    " AND (" + DETECTED_TYPE + " = 'workflow'"
+    " OR ((" + DETECTED_TYPE + " <> 'team' OR NOT candidate.has_agent_id)"
+    " AND (candidate.first_user_content IS NOT NULL OR COALESCE(candidate.input, 'null'::jsonb) <> 'null'::jsonb)))"
+    " LIMIT 1"
 )
 
 FILTER_TRUE: Final = "true"
@@ -191,33 +234,6 @@ DELETE_SESSIONS_FOR_USER: Final = (
 
 # --- runs -------------------------------------------------------------------
 
-
-# Only what name derivation needs, never whole runs (contract §3.2): per unnamed session, the first
-# run (in storage order) that decides its name, found lazily by LIMIT 1 so later runs are not read.
-# Agent sessions: the first run with a truthy user message or a non-null input; team sessions: the
-# same among runs without an agent id; workflow sessions: simply the first run.
-SELECT_NAME_SOURCES: Final = """
-SELECT s.session_id, r.input, r.first_user_content
-  FROM unnest(%(session_ids)s::text[], %(session_types)s::text[]) AS s(session_id, session_type)
-  CROSS JOIN LATERAL (
-    SELECT candidate.input, candidate.first_user_content
-      FROM (SELECT run_data -> 'input' AS input,
-                   COALESCE(run_data -> 'agent_id', 'null'::jsonb) NOT IN ('null', '""', 'false', '0') AS has_agent_id,
-                   (SELECT m -> 'content'
-                      FROM jsonb_array_elements(
-                             CASE WHEN jsonb_typeof(run_data -> 'messages') = 'array' THEN run_data -> 'messages'
-                                  ELSE '[]'::jsonb END) AS m
-                     WHERE m ->> 'role' = 'user'
-                       AND COALESCE(m -> 'content', 'null'::jsonb) NOT IN ('null', '""', '[]', '{{}}', '0', 'false')
-                     LIMIT 1) AS first_user_content
-              FROM {runs}
-             WHERE session_id = s.session_id
-             ORDER BY run_index ASC, created_at ASC) AS candidate
-     WHERE s.session_type = 'workflow'
-        OR ((s.session_type <> 'team' OR NOT candidate.has_agent_id)
-            AND (candidate.first_user_content IS NOT NULL OR COALESCE(candidate.input, 'null'::jsonb) <> 'null'::jsonb))
-     LIMIT 1
-  ) AS r"""
 
 DELETE_RUNS_OF_SESSIONS: Final = "DELETE FROM {runs} WHERE session_id = ANY(%(session_ids)s)"
 DELETE_RUNS_OF_SESSIONS_FOR_USER: Final = (

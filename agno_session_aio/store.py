@@ -17,7 +17,8 @@ import psycopg2.extras
 
 from . import jsonutil, sql
 from .errors import ApiError, DatabaseBusy, DatabaseUnavailable
-from .models import NameSource, Row, SessionPage, SessionQuery, detect_session_type
+from .prepared import PreparedStatements, Statement, statement
+from .models import Row, SessionListRecord, SessionPage, SessionQuery
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ class SessionStore:
         acquire_timeout: float = 5.0,
         observe: Callable[[str, str, float], None] | None = None,
         cancel_dsn: str | None = None,
+        prepared: bool = True,
     ) -> None:
         self.db_id = db_id
         self.pool = pool
@@ -101,10 +103,12 @@ class SessionStore:
         self._turns = asyncio.Semaphore(pool.maxsize or 1)
         self._select_session = tables.render(sql.SELECT_SESSION)
         self._select_session_for_user = tables.render(sql.SELECT_SESSION_FOR_USER)
-        self._select_with_runs = tables.render(sql.SELECT_SESSION_WITH_RUNS)
-        self._select_with_runs_for_user = tables.render(sql.SELECT_SESSION_WITH_RUNS_FOR_USER)
-        self._select_name_sources = tables.render(sql.SELECT_NAME_SOURCES)
-        self._insert_session = tables.render(sql.INSERT_SESSION)
+        self._prepared = PreparedStatements(prepared)
+        self._statements: dict[str, Statement] = {}
+        self._select_with_runs = statement(tables.render(sql.SELECT_SESSION_WITH_RUNS))
+        self._select_with_runs_for_user = statement(tables.render(sql.SELECT_SESSION_WITH_RUNS_FOR_USER))
+        self._name_source = tables.render(sql.NAME_SOURCE)
+        self._insert_session = statement(tables.render(sql.INSERT_SESSION))
         self._update_session = {kind: tables.render(stmt) for kind, stmt in sql.UPDATE_SESSION.items()}
 
     @contextlib.asynccontextmanager
@@ -154,6 +158,13 @@ class SessionStore:
             self._turns.release()
             if self.observe is not None:
                 self.observe(self.db_id, operation, time.perf_counter() - started)
+
+    def _statement(self, text: str) -> Statement:
+        """The Statement of a statement assembled per request (a finite set of filter and sort variants)."""
+        found = self._statements.get(text)
+        if found is None:
+            found = self._statements[text] = statement(text)
+        return found
 
     def _cancel_backend(self, pid: int) -> None:
         if self.cancel_dsn is None:
@@ -250,41 +261,29 @@ class SessionStore:
             direction = "ASC" if query.sort_order == "asc" else "DESC"
             order_by = f" ORDER BY {sql.SORT_EXPRESSIONS[query.sort_by]} {direction}"
         statement = self.tables.render(
-            sql.SELECT_SESSIONS_PAGE, where=" AND ".join(where) or sql.FILTER_TRUE, order_by=order_by
+            sql.SELECT_SESSIONS_PAGE,
+            where=" AND ".join(where) or sql.FILTER_TRUE,
+            order_by=order_by,
+            name_source=self._name_source,
         )
         return statement, params
 
     async def list_sessions(self, query: SessionQuery) -> SessionPage:
-        """One page of session rows, the total count, and what names need from runs."""
+        """One page of list items (with what derived names need from runs) and the total count."""
         if _has_nul(query.user_id, query.component_id, query.session_name):
             # PostgreSQL text cannot hold NUL, so such a filter matches nothing (agno answers 500).
-            return SessionPage(rows=[], total_count=0, name_sources={})
+            return SessionPage(items=[], total_count=0)
         statement, params = self.list_statement(query)
         try:
             async with self._cursor("list_sessions") as cur:
-                await cur.execute(statement, params)
-                columns = [column.name for column in cur.description or ()][1:]
+                await self._prepared.execute(cur, self._statement(statement), params)
                 records = await cur.fetchall()
-                total = records[0][0] if records else 0
-                rows = [dict(zip(columns, record[1:])) for record in records if record[1] is not None]
-                unnamed = [row for row in rows if not _has_stored_name(row)]
-                name_sources = await self._name_sources(cur, unnamed) if unnamed else {}
         except psycopg2.errors.UndefinedTable:
             # agno answers an empty page when the session table does not exist (contract §4.1).
-            return SessionPage(rows=[], total_count=0, name_sources={})
-        return SessionPage(rows=rows, total_count=total, name_sources=name_sources)
-
-    async def _name_sources(self, cur: aiopg.Cursor, rows: Sequence[Row]) -> dict[str, list[NameSource]]:
-        """Per unnamed session, the one run that decides its derived name (sql.SELECT_NAME_SOURCES)."""
-        params = {
-            "session_ids": [row["session_id"] for row in rows],
-            "session_types": [detect_session_type(row) for row in rows],
-        }
-        await cur.execute(self._select_name_sources, params)
-        return {
-            session_id: [NameSource(False, run_input, first_user_content)]
-            for session_id, run_input, first_user_content in await cur.fetchall()
-        }
+            return SessionPage(items=[], total_count=0)
+        total = records[0][0] if records else 0
+        items = [SessionListRecord._make(item) for _, item in records if item is not None]
+        return SessionPage(items=items, total_count=total)
 
     async def get_session_with_runs(self, session_id: str, user_id: str | None) -> tuple[Row, list[Any]] | None:
         """The session row (optionally owned by user_id) and its runs in storage order, in one round trip."""
@@ -292,9 +291,11 @@ class SessionStore:
             return None
         async with self._cursor("get_session_with_runs") as cur:
             if user_id is None:
-                await cur.execute(self._select_with_runs, {"session_id": session_id})
+                await self._prepared.execute(cur, self._select_with_runs, {"session_id": session_id})
             else:
-                await cur.execute(self._select_with_runs_for_user, {"session_id": session_id, "user_id": user_id})
+                await self._prepared.execute(
+                    cur, self._select_with_runs_for_user, {"session_id": session_id, "user_id": user_id}
+                )
             record = await cur.fetchone()
             return _row_and_runs(cur, record) if record is not None else None
 
@@ -311,7 +312,7 @@ class SessionStore:
                 params[column] = None
         params["now"] = int(time.time())
         async with self._cursor("create_session") as cur:
-            await cur.execute(self._insert_session, params)
+            await self._prepared.execute(cur, self._insert_session, params)
             record = await cur.fetchone()
             return _row(cur, record) if record is not None else None
 
@@ -328,7 +329,7 @@ class SessionStore:
         )
         params = {"session_id": session_id, "name": _strip_nul(name), "session_type": session_type, "user_id": user_id}
         async with self._cursor("rename_session") as cur:
-            await cur.execute(statement, params)
+            await self._prepared.execute(cur, self._statement(statement), params)
             record = await cur.fetchone()
             return _row_and_runs(cur, record) if record is not None else None
 
@@ -397,11 +398,6 @@ def _row_and_runs(cur: aiopg.Cursor, record: Sequence[Any]) -> tuple[Row, list[A
 def _has_nul(*values: str | None) -> bool:
     """Whether any value holds a NUL character, which no PostgreSQL text value can contain."""
     return any(value is not None and "\x00" in value for value in values)
-
-
-def _has_stored_name(row: Row) -> bool:
-    data = row.get("session_data")
-    return isinstance(data, dict) and data.get("session_name") is not None
 
 
 async def _decode_json_with_jsonutil(conn: aiopg.Connection) -> None:

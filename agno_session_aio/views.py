@@ -48,10 +48,7 @@ class SessionsView(BaseView):
         listing = params.parse_list(self.request.query)
         store = await self.store_for(listing.scope.db_id, listing.scope.table)
         page = await store.list_sessions(listing.query)
-        data = [
-            without_nulls(models.session_list_item(row, page.name_sources.get(row["session_id"], [])))
-            for row in page.rows
-        ]
+        data = [without_nulls(models.session_list_item(item)) for item in page.items]
         meta = models.page_meta(listing.query, page.total_count)
         return json_response({"data": data, "meta": meta})
 
