@@ -17,6 +17,7 @@ import psycopg2.extras
 
 from . import jsonutil, sql
 from .errors import ApiError, DatabaseBusy, DatabaseUnavailable
+from .connections import ConnectionPool, Lease
 from .prepared import PreparedStatements, Statement, statement
 from .models import Row, SessionListRecord, SessionPage, SessionQuery
 
@@ -81,7 +82,7 @@ class SessionStore:
     def __init__(
         self,
         db_id: str,
-        pool: aiopg.Pool,
+        pool: ConnectionPool,
         tables: TableNames,
         *,
         acquire_timeout: float = 5.0,
@@ -98,9 +99,6 @@ class SessionStore:
         self._cancellations: set[asyncio.Task[None]] = set()
         # Requests waiting for a free connection right now (a metrics gauge).
         self.waiting = 0
-        # First come, first served: aiopg's pool lets a newcomer take a freed connection ahead of
-        # older waiters, which stretched p99 under load; asyncio's semaphore queues fairly.
-        self._turns = asyncio.Semaphore(pool.maxsize or 1)
         self._select_session = tables.render(sql.SELECT_SESSION)
         self._select_session_for_user = tables.render(sql.SELECT_SESSION_FOR_USER)
         self._prepared = PreparedStatements(prepared)
@@ -118,28 +116,11 @@ class SessionStore:
         An exhausted pool answers 503 after acquire_timeout instead of hanging the request;
         a database that cannot be reached answers 503 too.
         """
-        self.waiting += 1
-        try:
-            async with asyncio.timeout(self.acquire_timeout):
-                await self._turns.acquire()
-                try:
-                    conn = await self.pool.acquire()
-                except BaseException:
-                    self._turns.release()
-                    raise
-        except TimeoutError as exc:
-            logger.warning("database %s: no free connection within %ss", self.db_id, self.acquire_timeout)
-            raise DatabaseBusy(self.db_id) from exc
-        except (psycopg2.OperationalError, OSError) as exc:
-            logger.warning("database %s unavailable: %s", self.db_id, exc)
-            raise DatabaseUnavailable(self.db_id) from exc
-        finally:
-            self.waiting -= 1
+        lease = self.pool.acquire_nowait() or await self._wait_for_connection()
         started = time.perf_counter()
-        backend_pid = conn.raw.get_backend_pid()
+        backend_pid = lease.conn.raw.get_backend_pid()
         try:
-            async with conn.cursor() as cur:
-                yield cur
+            yield lease.cursor
         except asyncio.CancelledError:
             # aiopg turns PostgreSQL's QueryCanceled (statement_timeout) into CancelledError
             # (aiopg/connection.py: _poll); only a task nobody asked to cancel can have got it that way.
@@ -154,10 +135,23 @@ class SessionStore:
             logger.warning("database %s failed mid-request: %s", self.db_id, exc)
             raise DatabaseUnavailable(self.db_id) from exc
         finally:
-            await self.pool.release(conn)
-            self._turns.release()
+            self.pool.release(lease)
             if self.observe is not None:
                 self.observe(self.db_id, operation, time.perf_counter() - started)
+
+    async def _wait_for_connection(self) -> Lease:
+        self.waiting += 1
+        try:
+            async with asyncio.timeout(self.acquire_timeout):
+                return await self.pool.acquire()
+        except TimeoutError as exc:
+            logger.warning("database %s: no free connection within %ss", self.db_id, self.acquire_timeout)
+            raise DatabaseBusy(self.db_id) from exc
+        except (psycopg2.OperationalError, OSError) as exc:
+            logger.warning("database %s unavailable: %s", self.db_id, exc)
+            raise DatabaseUnavailable(self.db_id) from exc
+        finally:
+            self.waiting -= 1
 
     def _statement(self, text: str) -> Statement:
         """The Statement of a statement assembled per request (a finite set of filter and sort variants)."""
@@ -197,7 +191,7 @@ class SessionStore:
     async def ensure_tables(self) -> list[str]:
         """Create the schema, tables, indexes and version rows agno would, where missing; never alter."""
         created = []
-        async with self._cursor("bootstrap") as cur, cur.begin():
+        async with self._cursor("bootstrap") as cur, _transaction(cur):
             # Look first: a role without CREATE can serve tables that already exist.
             await cur.execute(sql.MISSING_OBJECTS, {
                 "schema": self.tables.schema_name,
@@ -343,7 +337,7 @@ class SessionStore:
         """
         if _has_nul(session_id, user_id):
             return None
-        async with self._cursor("update_session") as cur, cur.begin():
+        async with self._cursor("update_session") as cur, _transaction(cur):
             lock = " FOR UPDATE"
             if user_id is None:
                 await cur.execute(self._select_session + lock, {"session_id": session_id})
@@ -372,7 +366,7 @@ class SessionStore:
             return 0
         params = {"session_ids": ids, "user_id": user_id}
         scoped = user_id is not None
-        async with self._cursor("delete_sessions") as cur, cur.begin():
+        async with self._cursor("delete_sessions") as cur, _transaction(cur):
             await cur.execute(self.tables.render(sql.DELETE_SESSIONS_FOR_USER if scoped else sql.DELETE_SESSIONS), params)
             deleted = [session_id for (session_id,) in await cur.fetchall()]
             if bulk:
@@ -382,6 +376,24 @@ class SessionStore:
                 # The foreign key cascades too; this also covers tables created without it.
                 await cur.execute(self.tables.render(sql.DELETE_RUNS_OF_SESSIONS), {"session_ids": deleted})
         return len(deleted)
+
+
+@contextlib.asynccontextmanager
+async def _transaction(cur: aiopg.Cursor) -> AsyncIterator[None]:
+    """BEGIN ... COMMIT on the lease's cursor, ROLLBACK on any failure.
+
+    Not aiopg's cursor.begin(): its bookkeeping stays "in a transaction" when COMMIT fails, which would
+    refuse every later transaction on this reused cursor.
+    """
+    await cur.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        if not cur.closed:
+            with contextlib.suppress(psycopg2.Error):
+                await cur.execute("ROLLBACK")
+        raise
+    await cur.execute("COMMIT")
 
 
 def _row(cur: aiopg.Cursor, record: Sequence[Any]) -> Row:
@@ -409,21 +421,18 @@ async def _decode_json_with_jsonutil(conn: aiopg.Connection) -> None:
 @contextlib.asynccontextmanager
 async def open_pool(
     dsn: str, *, options: str, minsize: int, maxsize: int, timeout: float
-) -> AsyncIterator[aiopg.Pool]:
-    """An aiopg pool without aiopg's per-connection json/hstore probes; JSON decodes through jsonutil."""
-    pool = await aiopg.create_pool(
+) -> AsyncIterator[ConnectionPool]:
+    """A connection pool opened to `minsize`; JSON decodes through jsonutil."""
+    pool = ConnectionPool(
         dsn,
         minsize=minsize,
         maxsize=maxsize,
-        timeout=timeout,
-        enable_json=False,
-        enable_hstore=False,
-        enable_uuid=False,
-        on_connect=_decode_json_with_jsonutil,
+        connect_timeout=timeout,
         options=options,
+        on_connect=_decode_json_with_jsonutil,
     )
     try:
+        await pool.open()
         yield pool
     finally:
-        pool.close()
-        await pool.wait_closed()
+        await pool.close()
