@@ -181,14 +181,17 @@ FILTER_SESSION_NAME: Final = "COALESCE(session_data ->> 'session_name', '') ILIK
 SELECT_SESSION: Final = "SELECT " + SESSION_COLUMNS + " FROM {sessions} WHERE session_id = %(session_id)s"
 SELECT_SESSION_FOR_USER: Final = SELECT_SESSION + " AND user_id = %(user_id)s"
 
-# A session's runs in storage order (contract §2.6) as one JSON array, so a session and its runs
-# come back in one round trip; json_agg passes each run's JSONB text through without re-encoding.
-RUNS_OF_SESSION: Final = (
-    "(SELECT COALESCE(json_agg(r.run_data ORDER BY r.run_index ASC, r.created_at ASC, r.run_id ASC), '[]')"
-    " FROM {runs} r WHERE r.session_id = {sessions}.session_id) AS runs"
+# A session row and its runs in storage order (contract §2.6) as one JSON array (SESSION_FIELDS, then
+# the runs), so both come back in one round trip and are decoded in one call; json_agg passes each
+# run's JSONB text through without re-encoding.
+SESSION_WITH_RUNS: Final = (
+    "json_build_array(" + SESSION_COLUMNS + ","
+    " (SELECT COALESCE(json_agg(r.run_data ORDER BY r.run_index ASC, r.created_at ASC, r.run_id ASC), '[]')"
+    " FROM {runs} r WHERE r.session_id = {sessions}.session_id)) AS session"
 )
+SESSION_FIELDS: Final = tuple(column.strip() for column in SESSION_COLUMNS.split(","))
 SELECT_SESSION_WITH_RUNS: Final = (
-    "SELECT " + SESSION_COLUMNS + ", " + RUNS_OF_SESSION + " FROM {sessions} WHERE session_id = %(session_id)s"
+    "SELECT " + SESSION_WITH_RUNS + " FROM {sessions} WHERE session_id = %(session_id)s"
 )
 SELECT_SESSION_WITH_RUNS_FOR_USER: Final = SELECT_SESSION_WITH_RUNS + " AND user_id = %(user_id)s"
 
@@ -208,7 +211,7 @@ RENAME_SESSION: Final = (
     "UPDATE {sessions} SET session_data = jsonb_set("
     "CASE WHEN jsonb_typeof(session_data) = 'object' THEN session_data ELSE '{{}}'::jsonb END,"
     " '{{session_name}}', to_jsonb(%(name)s::text))"
-    " WHERE session_id = %(session_id)s{type_filter}{user_filter} RETURNING " + SESSION_COLUMNS + ", " + RUNS_OF_SESSION
+    " WHERE session_id = %(session_id)s{type_filter}{user_filter} RETURNING " + SESSION_WITH_RUNS
 )
 RENAME_TYPE_FILTER: Final = " AND session_type = %(session_type)s"
 RENAME_USER_FILTER: Final = " AND user_id = %(user_id)s"
@@ -219,7 +222,7 @@ UPDATE_SESSION: Final = {
     session_type: (
         f"UPDATE {{sessions}} SET {session_type}_id = %(component_id)s, {session_type}_data = %(component_data)s,"
         " session_data = %(session_data)s, metadata = %(metadata)s, summary = %(summary)s, updated_at = %(now)s"
-        " WHERE session_id = %(session_id)s RETURNING " + SESSION_COLUMNS + ", " + RUNS_OF_SESSION
+        " WHERE session_id = %(session_id)s RETURNING " + SESSION_WITH_RUNS
     )
     for session_type in ("agent", "team", "workflow")
 }

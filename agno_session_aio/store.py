@@ -291,7 +291,7 @@ class SessionStore:
                     cur, self._select_with_runs_for_user, {"session_id": session_id, "user_id": user_id}
                 )
             record = await cur.fetchone()
-            return _row_and_runs(cur, record) if record is not None else None
+            return _session_and_runs(record) if record is not None else None
 
     # --- writes ------------------------------------------------------------
 
@@ -325,7 +325,7 @@ class SessionStore:
         async with self._cursor("rename_session") as cur:
             await self._prepared.execute(cur, self._statement(statement), params)
             record = await cur.fetchone()
-            return _row_and_runs(cur, record) if record is not None else None
+            return _session_and_runs(record) if record is not None else None
 
     async def update_session(
         self, session_id: str, user_id: str | None, apply: Callable[[Row], dict[str, Any]]
@@ -352,7 +352,7 @@ class SessionStore:
             params = {key: value if key == "component_id" else _jsonb(value) for key, value in changes.items()}
             params.update(session_id=session_id, now=int(time.time()))
             await cur.execute(statement, params)
-            row, runs = _row_and_runs(cur, await cur.fetchone())
+            row, runs = _session_and_runs(await cur.fetchone())
             return row, runs, loaded_as
 
     async def delete_sessions(self, session_ids: Iterable[str], user_id: str | None, *, bulk: bool = False) -> int:
@@ -400,11 +400,11 @@ def _row(cur: aiopg.Cursor, record: Sequence[Any]) -> Row:
     return dict(zip((column.name for column in cur.description or ()), record))
 
 
-def _row_and_runs(cur: aiopg.Cursor, record: Sequence[Any]) -> tuple[Row, list[Any]]:
-    """A session row selected with its aggregated runs (sql.RUNS_OF_SESSION), split in two."""
-    row = _row(cur, record)
+def _session_and_runs(record: Sequence[Any]) -> tuple[Row, list[Any]]:
+    """A session selected with its runs as one array (sql.SESSION_WITH_RUNS), as a row and a run list."""
+    (values,) = record
     # A run stored as anything but an object cannot be rendered by any schema; it is skipped.
-    return row, [run for run in row.pop("runs") if isinstance(run, dict)]
+    return dict(zip(sql.SESSION_FIELDS, values)), [run for run in values[-1] if isinstance(run, dict)]
 
 
 def _has_nul(*values: str | None) -> bool:

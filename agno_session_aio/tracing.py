@@ -6,7 +6,7 @@ import contextlib
 import logging
 import os
 import re
-import secrets
+import random
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
@@ -28,11 +28,20 @@ class TraceParent:
 
     @classmethod
     def new(cls) -> TraceParent:
-        return cls(secrets.token_hex(16), new_span_id(), "01")
+        return cls(random_hex(128), new_span_id(), "01")
+
+
+def random_hex(bits: int) -> str:
+    """`bits` random bits as lowercase hex, never all zero (an invalid W3C id).
+
+    Trace and request ids need to be unique, not secret: Python's PRNG (reseeded in forked workers) costs
+    no system call, where `secrets` reads the kernel's random source for every id.
+    """
+    return f"{random.getrandbits(bits) or 1:0{bits // 4}x}"
 
 
 def new_span_id() -> str:
-    return secrets.token_hex(8)
+    return random_hex(64)
 
 
 def parse_traceparent(header: str) -> TraceParent | None:
