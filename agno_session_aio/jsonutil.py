@@ -11,14 +11,15 @@ from aiohttp import web
 from .errors import error_body
 
 # orjson reads integers beyond 64 bits as floats (silently lossy) and refuses deep nesting; a run of
-# 20 digits sends the document to the stdlib parser, which keeps every integer exact. The run is found
+# 19 digits (below -2**63 a 19-digit integer is already too wide) sends the document to the stdlib
+# parser, which keeps every integer exact. The run is found
 # by mapping digits to 1 and everything else to 0 (bytes.translate is far cheaper than a regex scan).
 DIGIT_MAP: Final = bytes(1 if 0x30 <= byte <= 0x39 else 0 for byte in range(256))
-LONG_DIGIT_RUN: Final = b"\x01" * 20
+LONG_DIGIT_RUN: Final = b"\x01" * 19
 
 
 def _has_long_digit_run(text: str | bytes) -> bool:
-    if len(text) < 20:
+    if len(text) < 19:
         return False  # most JSONB values (null, ids, small objects) end here
     raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
     return LONG_DIGIT_RUN in raw.translate(DIGIT_MAP)

@@ -34,6 +34,13 @@ async def test_beyond_64_bit_and_deep_values_are_stored(client: TestClient) -> N
     assert response.status == 201
     body = json.loads(await (await client.get("/sessions/odd")).read())
     assert body["session_state"]["n"] == 2**64
+    # Below -2**63 a 19-digit integer is already beyond 64 bits.
+    state = {"m": -(2**63) - 1, "p": 2**63 - 1}
+    response = await client.post("/sessions", json={"session_id": "wide", "session_state": state})
+    assert response.status == 201
+    body = json.loads(await (await client.get("/sessions/wide")).read())
+    listed = json.loads(await (await client.get("/sessions?sort_by=session_id&sort_order=desc")).read())
+    assert body["session_state"] == state and listed["data"][0]["session_state"] == state
 
 
 @pytest.mark.parametrize(
