@@ -18,7 +18,7 @@ from .app import create_app
 from .config import Config
 from .databases import DatabaseStartupError
 from .embedded import EmbeddedUnavailable
-from .logs import JsonAccessLogger
+from .logs import JsonAccessLogger, flush_logs
 from .tracing import otel_tracer
 
 logger = logging.getLogger("agno_session_aio")
@@ -56,6 +56,9 @@ def _serve_one(config: Config, *, reuse_port: bool) -> None:
         )
     except (DatabaseStartupError, EmbeddedUnavailable) as exc:
         sys.exit(f"agno-session-aio: {exc}")
+    finally:
+        # A forked worker exits without atexit hooks, which would drop the last queued log lines.
+        flush_logs()
 
 
 def _bound_port(banner: str, configured: int) -> str:
