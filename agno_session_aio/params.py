@@ -15,7 +15,8 @@ import attrs
 from multidict import MultiMapping
 
 from .errors import ValidationFailed
-from .models import SESSION_TYPES, SessionQuery
+from .records import SessionQuery
+from .rules import SESSION_TYPES
 from .sql import BIGINT_MAX
 
 # Widest integer orjson can echo back in `meta`; LIMIT is bounded by PostgreSQL's bigint (sql.BIGINT_MAX).

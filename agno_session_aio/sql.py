@@ -136,7 +136,7 @@ LIST_ITEM_FIELDS: Final = (
     "has_name_source", "run_input", "first_user_content",
 )  # fmt: skip
 
-# The session type as detect_session_type reads it (models.py): stored, else by whichever id is set.
+# The session type as detect_session_type reads it (rules.py): stored, else by whichever id is set.
 DETECTED_TYPE: Final = (
     "CASE WHEN s.session_type <> '' THEN s.session_type WHEN s.agent_id <> '' THEN 'agent'"
     " WHEN s.team_id <> '' THEN 'team' WHEN s.workflow_id <> '' THEN 'workflow' ELSE 'agent' END"

@@ -19,7 +19,7 @@ from . import jsonutil, sql
 from .errors import ApiError, DatabaseBusy, DatabaseUnavailable
 from .connections import ConnectionPool, Lease
 from .prepared import PreparedStatements, Statement, statement
-from .models import Row, SessionListRecord, SessionPage, SessionQuery
+from .records import Row, SessionListRecord, SessionPage, SessionQuery
 
 logger = logging.getLogger(__name__)
 

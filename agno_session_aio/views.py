@@ -1,4 +1,4 @@
-"""Class-based views: parse the request, make one store call, render with models.py."""
+"""Class-based views: parse the request, make one store call, render with render.py."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from . import models, params
+from . import params, records, render, rules, writes
 from .errors import ApiError, BadRequest, Conflict, NotFound, ValidationFailed
 from .jsonutil import json_response, no_content
 from .keys import DATABASES_KEY, METRICS_KEY, REQUEST_CONTEXT_KEY, STARTED_AT_KEY
-from .models import without_nulls
+from .render import without_nulls
 from .store import SessionStore
 
 MEDIA_NOT_CONFIGURED = "Media storage is not configured on AgentOS"
@@ -48,20 +48,20 @@ class SessionsView(BaseView):
         listing = params.parse_list(self.request.query)
         store = await self.store_for(listing.scope.db_id, listing.scope.table)
         page = await store.list_sessions(listing.query)
-        data = [without_nulls(models.session_list_item(item)) for item in page.items]
-        meta = models.page_meta(listing.query, page.total_count)
+        data = [without_nulls(render.session_list_item(item)) for item in page.items]
+        meta = render.page_meta(listing.query, page.total_count)
         return json_response({"data": data, "meta": meta})
 
     async def post(self) -> web.Response:
         create = params.parse_create(self.request.query, await self.json_body())
         store = await self.store_for(create.db_id)
         session_id = create.session_id or str(uuid.uuid4())
-        row = await store.create_session(models.new_session_columns(create, session_id))
+        row = await store.create_session(writes.new_session_columns(create, session_id))
         if row is None:
             raise Conflict(
                 f"Session with id '{session_id}' already exists. Use PATCH /sessions/{session_id} to update it."
             )
-        return json_response(without_nulls(models.session_detail(create.session_type, row, [])), status=201)
+        return json_response(without_nulls(render.session_detail(create.session_type, row, [])), status=201)
 
     async def delete(self) -> web.Response:
         delete = params.parse_bulk_delete(self.request.query, await self.json_body())
@@ -88,8 +88,8 @@ class SessionView(BaseView):
             prefix = f"{query.session_type.title()} " if query.session_type else ""
             raise NotFound(f"{prefix}Session with id '{self.session_id}' not found")
         row, runs = found
-        session_type = query.session_type or models.detect_session_type(row)
-        return json_response(without_nulls(models.session_detail(session_type, row, runs)))
+        session_type = query.session_type or rules.detect_session_type(row)
+        return json_response(without_nulls(render.session_detail(session_type, row, runs)))
 
     async def patch(self) -> web.Response:
         update = params.parse_update(self.request.query, await self.json_body())
@@ -97,7 +97,7 @@ class SessionView(BaseView):
         summary = None
         if update.summary is not None:
             try:
-                summary = models.normalize_summary(update.summary)
+                summary = writes.normalize_summary(update.summary)
             except (ValueError, TypeError) as exc:
                 # agno answers 500 (TypeError) here; a client mistake deserves a 422 (docs/compatibility.md).
                 raise ValidationFailed(
@@ -105,17 +105,17 @@ class SessionView(BaseView):
                       "input": update.summary}]
                 ) from None
 
-        def apply(row: models.Row) -> models.Json:
+        def apply(row: records.Row) -> records.Json:
             # agno loads the row as the requested type (no type filter) and re-saves it as that type.
-            return models.patched_columns(update, update.session_type or models.detect_session_type(row), row, summary)
+            return writes.patched_columns(update, update.session_type or rules.detect_session_type(row), row, summary)
 
         found = await store.update_session(self.session_id, update.scope.user_id, apply)
         if found is None:
             raise NotFound(f"Session with id '{self.session_id}' not found")
         row, runs, loaded_as = found
         # The answer follows the stored type; the runs are those the loaded object kept (contract §4.5).
-        kept = models.session_runs_kept(loaded_as, runs)
-        return json_response(models.session_detail(models.detect_session_type(row), row, kept))
+        kept = rules.session_runs_kept(loaded_as, runs)
+        return json_response(render.session_detail(rules.detect_session_type(row), row, kept))
 
     async def delete(self) -> web.Response:
         delete = params.parse_delete(self.request.query)
@@ -140,8 +140,8 @@ class RenameView(BaseView):
         if found is None:
             raise NotFound(f"Session with id '{self.session_id}' not found")
         row, runs = found
-        session_type = rename.session_type or models.detect_session_type(row)
-        return json_response(models.session_detail(session_type, row, runs))
+        session_type = rename.session_type or rules.detect_session_type(row)
+        return json_response(render.session_detail(session_type, row, runs))
 
 
 class SessionRunsView(BaseView):
@@ -158,7 +158,7 @@ class SessionRunsView(BaseView):
         if found is None:
             raise NotFound(f"Session with ID {self.session_id} not found")
         row, runs = found
-        session_type = query.session_type or models.detect_session_type(row)
+        session_type = query.session_type or rules.detect_session_type(row)
         rendered = []
         for run in runs:
             created_at = run.get("created_at")
@@ -168,12 +168,12 @@ class SessionRunsView(BaseView):
                     continue
                 if query.created_before is not None and created_at > query.created_before:
                     continue
-            shaped = models.classify_run(run, session_type, row)
+            shaped = render.classify_run(run, session_type, row)
             if shaped is None:
                 continue
             if wanted is not None and str(shaped.get("status") or "").upper() not in wanted:
                 continue
-            rendered.append(without_nulls(models.run_preview(shaped) if self.previews else shaped))
+            rendered.append(without_nulls(render.run_preview(shaped) if self.previews else shaped))
         return json_response(rendered)
 
 
@@ -188,9 +188,9 @@ def _wanted_statuses(statuses: list[str]) -> set[str] | None:
     if not statuses:
         return None
     wanted = {status.upper() for status in statuses}
-    unknown = sorted(wanted - set(models.RUN_STATUSES))
+    unknown = sorted(wanted - set(rules.RUN_STATUSES))
     if unknown:
-        raise BadRequest(f"Invalid status value(s) {unknown}; expected one of {sorted(models.RUN_STATUSES)}")
+        raise BadRequest(f"Invalid status value(s) {unknown}; expected one of {sorted(rules.RUN_STATUSES)}")
     return wanted
 
 
@@ -212,7 +212,7 @@ class RunView(BaseView):
         run = next((run for run in runs if run.get("run_id") == run_id), None)
         if run is None:
             raise NotFound(f"Run with ID {run_id} not found in session {self.session_id}")
-        return json_response(models.single_run(run, row))
+        return json_response(render.single_run(run, row))
 
 
 class HealthView(web.View):
@@ -220,7 +220,7 @@ class HealthView(web.View):
 
     async def get(self) -> web.Response:
         started: datetime.datetime = self.request.app[STARTED_AT_KEY]
-        return json_response({"status": "ok", "instantiated_at": models.iso_datetime(started.timestamp())})
+        return json_response({"status": "ok", "instantiated_at": rules.iso_datetime(started.timestamp())})
 
 
 class LivenessView(web.View):

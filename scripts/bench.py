@@ -1498,6 +1498,11 @@ def main(argv: list[str]) -> int:
     if failed_requests:
         print(f"WARNING: {failed_requests} non-2xx responses during load (see the JSON for which)")
     verdicts = judge(rows, rss)
+    print("\ntargets (docs/performance.md):")
+    for name, verdict in verdicts.items():
+        if "met" in verdict:
+            figures = ", ".join(f"{k}={v}" for k, v in verdict.items() if k != "met")
+            print(f"  {name}: {'met' if verdict['met'] else 'not met' if verdict['met'] is False else '-'} ({figures})")
     if profile:
         for name, summary in profile.items():
             print(f"\nprofile of ours under {name} ({summary['samples']} samples), top self time:")

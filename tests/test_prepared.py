@@ -13,7 +13,7 @@ from pytest_aiohttp import AiohttpClient
 from agno_session_aio import sql
 from agno_session_aio.app import create_app
 from agno_session_aio.config import Config
-from agno_session_aio.models import SessionListRecord
+from agno_session_aio.records import SessionListRecord
 from agno_session_aio.prepared import PreparedStatements, statement
 
 

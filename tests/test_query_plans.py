@@ -12,7 +12,7 @@ from agno_session_aio import prepared
 from agno_session_aio.app import create_app
 from agno_session_aio.config import Config, DatabaseConfig
 from agno_session_aio.keys import DATABASES_KEY
-from agno_session_aio.models import SessionQuery
+from agno_session_aio.records import SessionQuery
 from agno_session_aio.prepared import Statement
 
 from .conftest import create_database, drop_database, run_sql
