@@ -8,7 +8,8 @@ from . import views
 
 # A path segment, matched on the raw path: an encoded slash (%2F) is not part of an id, because
 # AgentOS decodes it before routing and then matches no route (contract §1.1).
-SEGMENT = r"(?:[^/%]|%(?![2][Ff]))+"
+# Runs of plain characters are taken at once (possessive, so a failing match never backtracks into them).
+SEGMENT = r"(?:[^/%]++|%(?![2][Ff]))+"
 SESSION = "{session_id:" + SEGMENT + "}"
 
 SESSION_ROUTES = (
