@@ -60,15 +60,10 @@ def _database_configs(app: web.Application) -> tuple[DatabaseConfig, ...]:
 
 
 def _connection_options(dsn: str, config: Config) -> str:
-    """The DSN's own `options` plus a server-side statement timeout, so slow queries stop in PostgreSQL.
-
-    With prepared statements, their plans are made once: a list page's plan otherwise stays a custom plan
-    (re-planned every time) because PostgreSQL cannot cost `LIMIT $1` without the value.
-    """
+    """The DSN's own `options` plus a server-side statement timeout, so slow queries stop in PostgreSQL."""
     own = psycopg2.extensions.parse_dsn(dsn).get("options", "")
     timeout_ms = int(config.statement_timeout * 1000)
-    generic = " -c plan_cache_mode=force_generic_plan" if config.prepared_statements else ""
-    return f"{own} -c statement_timeout={timeout_ms}{generic}".strip()
+    return f"{own} -c statement_timeout={timeout_ms}".strip()
 
 
 @contextlib.asynccontextmanager

@@ -114,6 +114,13 @@ ON CONFLICT (table_name) DO NOTHING"""
 
 # --- sessions ---------------------------------------------------------------
 
+# The session type as detect_session_type reads it (rules.py): stored, else by whichever id is set;
+# computed once per page row for NAME_SOURCE.
+DETECTED_TYPE: Final = (
+    "CASE WHEN session_type <> '' THEN session_type WHEN agent_id <> '' THEN 'agent'"
+    " WHEN team_id <> '' THEN 'team' WHEN workflow_id <> '' THEN 'workflow' ELSE 'agent' END"
+)
+
 # One round trip per list page: the count rides along even when the page is empty, and each item is
 # one JSON array holding only what a list item shows (LIST_ITEM_FIELDS), so whole documents are never
 # decoded. For a session without a stored name, the run that decides its derived name comes along too.
@@ -124,8 +131,8 @@ SELECT_SESSIONS_PAGE: Final = (
     " s.session_data -> 'session_name', s.workflow_data -> 'name', s.agent_data -> 'sdk',"
     " s.agent_data -> 'framework', s.metadata, s.summary, s.created_at, s.updated_at,"
     " n.found, n.input, n.first_user_content) AS item"
-    " FROM (SELECT " + SESSION_COLUMNS + " FROM {sessions} WHERE {where}{order_by}"
-    " LIMIT %(limit)s OFFSET %(offset)s) s"
+    " FROM (SELECT " + SESSION_COLUMNS + ", " + DETECTED_TYPE + " AS detected_type"
+    " FROM {sessions} WHERE {where}{order_by} LIMIT %(limit)s OFFSET %(offset)s) s"
     " LEFT JOIN LATERAL ({name_source}) n ON true) p ON true"
 )
 
@@ -135,12 +142,6 @@ LIST_ITEM_FIELDS: Final = (
     "stored_name", "workflow_name", "sdk", "framework", "metadata", "summary", "created_at", "updated_at",
     "has_name_source", "run_input", "first_user_content",
 )  # fmt: skip
-
-# The session type as detect_session_type reads it (rules.py): stored, else by whichever id is set.
-DETECTED_TYPE: Final = (
-    "CASE WHEN s.session_type <> '' THEN s.session_type WHEN s.agent_id <> '' THEN 'agent'"
-    " WHEN s.team_id <> '' THEN 'team' WHEN s.workflow_id <> '' THEN 'workflow' ELSE 'agent' END"
-)
 
 # Only what name derivation needs from runs, never whole runs (contract §3.2): the first run of session
 # `s` (in storage order) that decides its name, found lazily by LIMIT 1 so later runs are not read.
@@ -158,8 +159,8 @@ NAME_SOURCE: Final = (
     " FROM {runs} WHERE session_id = s.session_id ORDER BY run_index ASC, created_at ASC) AS candidate"
     # Checked before any run is read: a session with a stored name needs none.
     " WHERE COALESCE(s.session_data -> 'session_name', 'null') = 'null'"
-    " AND (" + DETECTED_TYPE + " = 'workflow'"
-    " OR ((" + DETECTED_TYPE + " <> 'team' OR NOT candidate.has_agent_id)"
+    " AND (s.detected_type = 'workflow'"
+    " OR ((s.detected_type <> 'team' OR NOT candidate.has_agent_id)"
     " AND (candidate.first_user_content IS NOT NULL OR COALESCE(candidate.input, 'null'::jsonb) <> 'null'::jsonb)))"
     " LIMIT 1"
 )

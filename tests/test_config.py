@@ -120,19 +120,14 @@ def test_redact_dsn_hides_the_password_in_every_form(dsn: str) -> None:
 def test_connection_options_keep_the_dsns_own() -> None:
     from agno_session_aio.databases import _connection_options
 
-    config = Config(statement_timeout=2.5, prepared_statements=False)
+    config = Config(statement_timeout=2.5)
     assert _connection_options("postgresql://h/db?options=-csearch_path%3Dfoo", config) == (
         "-csearch_path=foo -c statement_timeout=2500")
     assert _connection_options("postgresql://h/db", config) == "-c statement_timeout=2500"
 
 
-def test_prepared_statements_setting_and_their_generic_plans() -> None:
-    from agno_session_aio.databases import _connection_options
-
+def test_prepared_statements_setting() -> None:
     assert Config.from_env({}).prepared_statements is True
     assert Config.from_env({"AGNO_PG_PREPARED_STATEMENTS": "off"}).prepared_statements is False
     with pytest.raises(ConfigError, match="AGNO_PG_PREPARED_STATEMENTS"):
         Config.from_env({"AGNO_PG_PREPARED_STATEMENTS": "sometimes"})
-    # Generic plans only matter (and are only asked for) when statements are prepared.
-    assert _connection_options("postgresql://h/db", Config(statement_timeout=1)) == (
-        "-c statement_timeout=1000 -c plan_cache_mode=force_generic_plan")
