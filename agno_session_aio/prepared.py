@@ -13,6 +13,7 @@ import collections
 import hashlib
 import re
 import weakref
+from collections.abc import Mapping
 from typing import Any, Final
 
 import attrs
@@ -34,17 +35,24 @@ class Statement:
     execute: str
 
 
-def statement(text: str) -> Statement:
-    """Derive the prepared forms of a pyformat statement; its parameters become $1, $2, ... by first use."""
+def statement(text: str, planned_for: Mapping[str, int] | None = None) -> Statement:
+    """Derive the prepared forms of a pyformat statement; its parameters become $1, $2, ... by first use.
+
+    Parameters in `planned_for` are written into the prepared text as integer literals instead, so the
+    plan knows them: a plan for `LIMIT $1` assumes a tenth of the table (docs/performance.md).
+    """
+    fixed = {name: int(value) for name, value in (planned_for or {}).items()}
     positions: dict[str, int] = {}
 
     def positional(match: re.Match[str]) -> str:
         if match.group(1) is None:
             return match.group(0)  # still interpolated by psycopg2, which turns %% into %
+        if match.group(1) in fixed:
+            return str(fixed[match.group(1)])
         return f"${positions.setdefault(match.group(1), len(positions) + 1)}"
 
     body = PARAMETER.sub(positional, text)
-    name = "agno_" + hashlib.sha1(text.encode()).hexdigest()[:24]
+    name = "agno_" + hashlib.sha1(f"{text}\0{sorted(fixed.items())}".encode()).hexdigest()[:24]
     arguments = ", ".join(f"%({parameter})s" for parameter in positions)
     return Statement(
         text=text,
@@ -52,6 +60,35 @@ def statement(text: str) -> Statement:
         prepare=f"PREPARE {name} AS {body}",
         execute=f"EXECUTE {name}({arguments})" if positions else f"EXECUTE {name}",
     )
+
+
+class StatementCache:
+    """The Statements of statements assembled per request, prepared from their second use on.
+
+    Filters, sort orders and (through `planned_for`) page sizes and offsets give many variants; one a
+    client sends once (a deep page while paging through) is run as it is rather than prepared, and at
+    most `capacity` variants are remembered.
+    """
+
+    def __init__(self, capacity: int = 512) -> None:
+        self.capacity = capacity
+        self._seen: collections.OrderedDict[tuple[str, tuple[tuple[str, int], ...]], Statement | None] = (
+            collections.OrderedDict()
+        )
+
+    def get(self, text: str, planned_for: Mapping[str, int] | None = None) -> Statement | None:
+        """The Statement to EXECUTE, or None on first sight (run `text` unprepared)."""
+        key = (text, tuple(sorted((planned_for or {}).items())))
+        if key not in self._seen:
+            self._seen[key] = None
+            if len(self._seen) > self.capacity:
+                self._seen.popitem(last=False)
+            return None
+        self._seen.move_to_end(key)
+        found = self._seen[key]
+        if found is None:
+            found = self._seen[key] = statement(text, planned_for)
+        return found
 
 
 class PreparedStatements:
@@ -65,10 +102,11 @@ class PreparedStatements:
             weakref.WeakKeyDictionary()
         )
 
-    async def execute(self, cur: Any, stmt: Statement, params: dict[str, Any]) -> None:
-        """Run `stmt` on the aiopg cursor `cur`; outside a transaction only (a failure is retried once)."""
-        if not self.enabled:
-            await cur.execute(stmt.text, params)
+    async def execute(self, cur: Any, stmt: Statement | str, params: dict[str, Any]) -> None:
+        """Run `stmt` on the aiopg cursor `cur` (a plain string as it is); outside a transaction only (a
+        failure is retried once)."""
+        if isinstance(stmt, str) or not self.enabled:
+            await cur.execute(stmt if isinstance(stmt, str) else stmt.text, params)
             return
         names = self._prepared.get(cur.connection)
         if names is None:

@@ -18,7 +18,7 @@ import psycopg2.extras
 from . import jsonutil, sql
 from .errors import ApiError, DatabaseBusy, DatabaseUnavailable
 from .connections import ConnectionPool, Lease
-from .prepared import PreparedStatements, Statement, statement
+from .prepared import PreparedStatements, StatementCache, statement
 from .records import Row, SessionListRecord, SessionPage, SessionQuery
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class SessionStore:
         self._select_session = tables.render(sql.SELECT_SESSION)
         self._select_session_for_user = tables.render(sql.SELECT_SESSION_FOR_USER)
         self._prepared = PreparedStatements(prepared)
-        self._statements: dict[str, Statement] = {}
+        self._statements = StatementCache()
         self._select_with_runs = statement(tables.render(sql.SELECT_SESSION_WITH_RUNS))
         self._select_with_runs_for_user = statement(tables.render(sql.SELECT_SESSION_WITH_RUNS_FOR_USER))
         self._name_source = tables.render(sql.NAME_SOURCE)
@@ -152,13 +152,6 @@ class SessionStore:
             raise DatabaseUnavailable(self.db_id) from exc
         finally:
             self.waiting -= 1
-
-    def _statement(self, text: str) -> Statement:
-        """The Statement of a statement assembled per request (a finite set of filter and sort variants)."""
-        found = self._statements.get(text)
-        if found is None:
-            found = self._statements[text] = statement(text)
-        return found
 
     def _cancel_backend(self, pid: int) -> None:
         if self.cancel_dsn is None:
@@ -270,7 +263,9 @@ class SessionStore:
         statement, params = self.list_statement(query)
         try:
             async with self._cursor("list_sessions") as cur:
-                await self._prepared.execute(cur, self._statement(statement), params)
+                # Planned for this page's size and offset (prepared.statement says why).
+                planned_for = {"limit": params["limit"], "offset": params["offset"]}
+                await self._prepared.execute(cur, self._statements.get(statement, planned_for) or statement, params)
                 records = await cur.fetchall()
         except psycopg2.errors.UndefinedTable:
             # agno answers an empty page when the session table does not exist (contract §4.1).
@@ -323,7 +318,7 @@ class SessionStore:
         )
         params = {"session_id": session_id, "name": _strip_nul(name), "session_type": session_type, "user_id": user_id}
         async with self._cursor("rename_session") as cur:
-            await self._prepared.execute(cur, self._statement(statement), params)
+            await self._prepared.execute(cur, self._statements.get(statement) or statement, params)
             record = await cur.fetchone()
             return _session_and_runs(record) if record is not None else None
 

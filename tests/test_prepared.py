@@ -14,7 +14,7 @@ from agno_session_aio import sql
 from agno_session_aio.app import create_app
 from agno_session_aio.config import Config
 from agno_session_aio.records import SessionListRecord
-from agno_session_aio.prepared import PreparedStatements, statement
+from agno_session_aio.prepared import PreparedStatements, StatementCache, statement
 
 
 def test_statement_numbers_parameters_by_first_use_and_keeps_literal_percents() -> None:
@@ -23,6 +23,24 @@ def test_statement_numbers_parameters_by_first_use_and_keeps_literal_percents() 
     assert stmt.execute == f"EXECUTE {stmt.name}(%(b)s, %(a)s)"
     assert statement("SELECT 1").execute == f"EXECUTE {statement('SELECT 1').name}"
     assert statement("SELECT 1").name != statement("SELECT 2").name
+
+
+def test_planned_for_values_are_written_into_the_prepared_text() -> None:
+    stmt = statement("SELECT %(a)s LIMIT %(limit)s OFFSET %(offset)s", planned_for={"limit": 20, "offset": 40})
+    assert stmt.prepare == f"PREPARE {stmt.name} AS SELECT $1 LIMIT 20 OFFSET 40"
+    assert stmt.execute == f"EXECUTE {stmt.name}(%(a)s)"
+    other = statement("SELECT %(a)s LIMIT %(limit)s OFFSET %(offset)s", planned_for={"limit": 20, "offset": 60})
+    assert other.name != stmt.name
+
+
+def test_statement_cache_prepares_from_the_second_use_and_forgets_the_oldest() -> None:
+    cache = StatementCache(capacity=2)
+    assert cache.get("SELECT 1") is None  # seen once: run as it is
+    first = cache.get("SELECT 1")
+    assert first is not None and cache.get("SELECT 1") is first
+    assert cache.get("SELECT 2") is None and cache.get("SELECT 3") is None  # "SELECT 1" is forgotten
+    assert cache.get("SELECT 1") is None
+    assert cache.get("SELECT 2", {"limit": 5}) is None  # planned for other values: another variant
 
 
 def test_list_record_fields_follow_the_list_statement() -> None:

@@ -78,13 +78,13 @@ async def test_query_plans_use_indexes(aiohttp_client: AiohttpClient, big_dsn: s
     # The page itself walks the created_at index and stops after 20 rows: no sort of 100k rows. (A derived
     # name's run is found by sorting the runs of one session, never the sessions.) The same holds for the
     # plan the prepared statement runs with once warm.
-    for plan in (_plan(big_dsn, statement, params), _prepared_plan(big_dsn, prepared.statement(statement), params)):
+    for plan in (_plan(big_dsn, statement, params), _prepared_plan(big_dsn, prepared.statement(statement, planned_for=params), params)):
         page_nodes = list(_nodes(plan))
         assert any(node.get("Index Name") == "idx_agno_sessions_created_at" for node in page_nodes)
         sorts = [node for node in page_nodes if "Sort" in node["Node Type"]]
         assert not any(inner.get("Relation Name") == "agno_sessions" for node in sorts for inner in _nodes(node))
-        # Planned for the actual limit: a generic plan assumes 10 % of the table, which at 1M sessions
-        # turns into a parallel scan and sort of every row (docs/performance.md).
+        # Planned for the actual limit: a plan for `LIMIT $1` assumes 10 % of the table, which at 1M
+        # sessions turns into a parallel scan and sort of every row (docs/performance.md).
         limits = [node for node in page_nodes if node["Node Type"] == "Limit" and node.get("Plan Rows", 0) > 1]
         assert limits and all(node["Plan Rows"] == 20 for node in limits), limits
 
