@@ -90,8 +90,12 @@ class ConnectionPool:
                 self._opening += 1
                 try:
                     lease = await self._connect()
-                finally:
+                except BaseException:
+                    # The slot is free again: the oldest waiter may try (and answer) instead of waiting on.
                     self._opening -= 1
+                    self._hand_over(None)
+                    raise
+                self._opening -= 1
                 self._leased.add(lease)
                 return lease
             waiter: asyncio.Future[Lease | None] = asyncio.get_running_loop().create_future()

@@ -122,10 +122,10 @@ class PreparedStatements:
             except psycopg2.errors.FeatureNotSupported:
                 # "cached plan must not change result type": a table changed under the plan; plan again.
                 del names[stmt.name]
-                await cur.execute(f"DEALLOCATE {stmt.name}")
+                await _deallocate(cur, stmt.name)
         if len(names) >= self.capacity:
             oldest, _ = names.popitem(last=False)
-            await cur.execute(f"DEALLOCATE {oldest}")
+            await _deallocate(cur, oldest)
         try:
             # One round trip; a PREPARE survives even when the EXECUTE after it fails.
             await cur.execute(f"{stmt.prepare}; {stmt.execute}", params)
@@ -135,3 +135,10 @@ class PreparedStatements:
             await cur.execute(stmt.execute, params)
             return
         names[stmt.name] = None
+
+
+async def _deallocate(cur: Any, name: str) -> None:
+    try:
+        await cur.execute(f"DEALLOCATE {name}")
+    except psycopg2.errors.InvalidSqlStatementName:
+        pass  # already gone on the server: nothing to free

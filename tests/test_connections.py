@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import psycopg2
 import pytest
 
 from agno_session_aio.connections import ConnectionPool
@@ -99,3 +100,16 @@ async def test_closing_wakes_waiters_and_refuses_new_requests(pg_dsn: str) -> No
     pool.release(held)
     await closing
     assert held.conn.closed and pool.size == 0
+
+
+async def test_a_failed_connect_frees_its_slot_for_a_waiter(pg_dsn: str) -> None:
+    pool = ConnectionPool("postgresql://nobody@127.0.0.1:1/none", minsize=0, maxsize=1, connect_timeout=2, options="")
+    opener = asyncio.create_task(pool.acquire())
+    await asyncio.sleep(0)
+    waiter = asyncio.create_task(pool.acquire())
+    # Both fail at once (connection refused); the waiter does not sit out its wait for a release.
+    for task in (opener, waiter):
+        with pytest.raises(psycopg2.OperationalError):
+            await asyncio.wait_for(task, 5)
+    assert pool.size == 0
+    await pool.close()

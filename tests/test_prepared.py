@@ -88,6 +88,10 @@ async def test_least_recently_used_statements_are_deallocated(cursor: Any) -> No
     for stmt in statements:
         await prepared.execute(cursor, stmt, {"x": 1})
     assert await _prepared_names(cursor) == {statements[1].name, statements[2].name}
+    # The server forgot them all: evicting one it no longer has is no error.
+    await cursor.execute("DEALLOCATE ALL")
+    await prepared.execute(cursor, statement("SELECT 9 + %(x)s::int"), {"x": 1})
+    assert await cursor.fetchone() == (10,)
 
 
 async def test_disabled_runs_statements_as_they_are(cursor: Any) -> None:
