@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Final
+from typing import Any, Final
 
 import attrs
 import psycopg2.extensions
@@ -109,9 +109,14 @@ async def pg_pools(app: web.Application) -> AsyncIterator[None]:
 
 def _observer(app: web.Application) -> Callable[[str, str, float], None]:
     histogram = app[METRICS_KEY].query_seconds
+    # Labelled children, looked up once per (db_id, operation) instead of on every query.
+    children: dict[tuple[str, str], Any] = {}
 
     def observe(db_id: str, operation: str, seconds: float) -> None:
-        histogram.labels(db_id, operation).observe(seconds)
+        child = children.get((db_id, operation))
+        if child is None:
+            child = children[(db_id, operation)] = histogram.labels(db_id, operation)
+        child.observe(seconds)
 
     return observe
 
