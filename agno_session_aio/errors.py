@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
+
+# /readyz while this process cannot serve; its body lists each database, not an error detail.
+NOT_READY_STATUS: Final = 503
+# A CORS preflight Starlette's CORSMiddleware refuses (plain text, as it answers).
+CORS_REJECTED_STATUS: Final = 400
 
 
 class ApiError(Exception):
@@ -12,6 +17,13 @@ class ApiError(Exception):
         super().__init__(detail)
         self.status = status
         self.detail = detail
+
+
+class Unauthorized(ApiError):
+    """401 with AgentOS's text for what is wrong with the credentials."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(401, detail)
 
 
 class BadRequest(ApiError):
@@ -54,6 +66,34 @@ class DatabaseBusy(ApiError):
 
     def __init__(self, db_id: str) -> None:
         super().__init__(503, f"Database '{db_id}' is busy, try again later")
+
+
+class DatabaseTimedOut(ApiError):
+    """504: PostgreSQL stopped a statement at the server-side statement_timeout."""
+
+    def __init__(self) -> None:
+        super().__init__(504, "Database query timed out")
+
+
+class MediaNotConfigured(ApiError):
+    """503: deleting media was asked for, and this service (like AgentOS without media storage) has none."""
+
+    def __init__(self) -> None:
+        super().__init__(503, "Media storage is not configured on AgentOS")
+
+
+class RequestTimedOut(ApiError):
+    """504: the request ran past the per-request timeout (AGNO_REQUEST_TIMEOUT)."""
+
+    def __init__(self) -> None:
+        super().__init__(504, "Request timed out")
+
+
+class InternalError(ApiError):
+    """500 naming only the exception's type; the traceback goes to the log."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(500, f"Internal server error ({type(exc).__name__})")
 
 
 def error_body(detail: str | list[dict[str, Any]]) -> dict[str, Any]:

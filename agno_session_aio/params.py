@@ -14,10 +14,11 @@ from typing import Any, Final, cast
 import attrs
 from multidict import MultiMapping
 
-from .errors import ValidationFailed
-from .records import SessionQuery
-from .rules import SESSION_TYPES
-from .sql import BIGINT_MAX
+from . import writes
+from .errors import BadRequest, ValidationFailed
+from .records import Json, SessionQuery
+from .rules import RUN_STATUSES, SESSION_TYPES
+from .store.sql import BIGINT_MAX
 
 # Widest integer orjson can echo back in `meta`; LIMIT is bounded by PostgreSQL's bigint (sql.BIGINT_MAX).
 ECHO_MAX: Final = 2**64 - 1
@@ -244,7 +245,7 @@ def parse_list(query: MultiMapping[str]) -> ListParams:
     user_id = c.query(query, "user_id")
     session_name = c.query(query, "session_name")
     limit = c.integer(query, "limit", ge=1, le=BIGINT_MAX)
-    # A page whose offset overflows gets an empty page (store.py), like any page past the end.
+    # A page whose offset overflows gets an empty page (store/queries.py), like any page past the end.
     page = c.integer(query, "page", ge=0, le=ECHO_MAX)
     sort_by = c.query(query, "sort_by")
     sort_order = c.enum(query, "sort_order", ("asc", "desc"), ORDER_EXPECTED)
@@ -336,7 +337,8 @@ class RunsParams:
     session_type: str | None
     created_after: int | None
     created_before: int | None
-    statuses: list[str]
+    # Upper-cased; None means any status.
+    statuses: frozenset[str] | None
     scope: Scope
 
 
@@ -353,9 +355,20 @@ def parse_runs(query: MultiMapping[str]) -> RunsParams:
         session_type=session_type,
         created_after=created_after,
         created_before=created_before,
-        statuses=list(statuses),
+        statuses=_run_statuses(statuses),
         scope=scope,
     )
+
+
+def _run_statuses(statuses: list[str]) -> frozenset[str] | None:
+    """The upper-cased status filter (None: any), checked before anything touches the database (contract §4.4)."""
+    if not statuses:
+        return None
+    wanted = frozenset(status.upper() for status in statuses)
+    unknown = sorted(wanted - set(RUN_STATUSES))
+    if unknown:
+        raise BadRequest(f"Invalid status value(s) {unknown}; expected one of {sorted(RUN_STATUSES)}")
+    return wanted
 
 
 @attrs.frozen(kw_only=True)
@@ -413,6 +426,20 @@ def parse_update(query: MultiMapping[str], body: Any) -> UpdateParams:
     )
 
 
+def normalized_summary(update: UpdateParams) -> Json | None:
+    """The PATCH's summary as it will be stored; checked only once the database is resolved, as agno does.
+
+    agno answers 500 (TypeError) for a summary its dataclass refuses; a client mistake deserves a 422
+    (docs/compatibility.md).
+    """
+    if update.summary is None:
+        return None
+    try:
+        return writes.normalize_summary(update.summary)
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed([_error("value_error", ["body", "summary"], f"Value error, {exc}", update.summary)]) from None
+
+
 @attrs.frozen(kw_only=True)
 class DeleteParams:
     """DELETE /sessions/{id} and DELETE /sessions (bulk: ids and types from the body)."""
@@ -443,4 +470,6 @@ def parse_bulk_delete(query: MultiMapping[str], body: Any) -> DeleteParams:
     scope = _scope(c, query)
     delete_media = c.boolean(query, "delete_media")
     c.check()
+    if len(session_ids) != len(session_types):
+        raise BadRequest("Session IDs and session types must have the same length")
     return DeleteParams(scope=scope, delete_media=delete_media, session_ids=session_ids, session_types=session_types)

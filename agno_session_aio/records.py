@@ -59,6 +59,33 @@ class SessionListRecord(NamedTuple):
     first_user_content: Any
 
 
+class SessionWithRuns(NamedTuple):
+    """A session row and its runs in storage order (a run stored as anything but an object is left out)."""
+
+    row: Row
+    runs: list[Json]
+
+
+class PatchedSession(NamedTuple):
+    """A session as a PATCH left it, and the type it was loaded and saved as."""
+
+    row: Row
+    runs: list[Json]
+    loaded_as: str
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SessionChanges:
+    """The columns a PATCH rewrites, as the type the row is saved as (writes.patched_columns)."""
+
+    session_type: str
+    component_id: Any
+    component_data: Any
+    session_data: Any
+    metadata: Any
+    summary: Any
+
+
 @attrs.frozen(slots=True)
 class SessionPage:
     """One page of list items plus the total count of matching sessions."""

@@ -11,13 +11,12 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import params, records, render, rules, writes
-from .errors import ApiError, BadRequest, Conflict, NotFound, ValidationFailed
+from .errors import NOT_READY_STATUS, Conflict, MediaNotConfigured, NotFound
 from .jsonutil import json_response, no_content
 from .keys import DATABASES_KEY, METRICS_KEY, REQUEST_CONTEXT_KEY, STARTED_AT_KEY
 from .render import without_nulls
 from .store import SessionStore
 
-MEDIA_NOT_CONFIGURED = "Media storage is not configured on AgentOS"
 READINESS_TIMEOUT = 2.0
 
 
@@ -65,11 +64,9 @@ class SessionsView(BaseView):
 
     async def delete(self) -> web.Response:
         delete = params.parse_bulk_delete(self.request.query, await self.json_body())
-        if len(delete.session_ids) != len(delete.session_types):
-            raise BadRequest("Session IDs and session types must have the same length")
         store = await self.store_for(delete.scope.db_id, delete.scope.table)
         if delete.delete_media:
-            raise ApiError(503, MEDIA_NOT_CONFIGURED)
+            raise MediaNotConfigured()
         # Types are ignored for local databases: deletion is by id, scoped by user (contract §4.8).
         await store.delete_sessions(delete.session_ids, delete.scope.user_id, bulk=True)
         return no_content()
@@ -87,41 +84,30 @@ class SessionView(BaseView):
         if found is None:
             prefix = f"{query.session_type.title()} " if query.session_type else ""
             raise NotFound(f"{prefix}Session with id '{self.session_id}' not found")
-        row, runs = found
-        session_type = query.session_type or rules.detect_session_type(row)
-        return json_response(without_nulls(render.session_detail(session_type, row, runs)))
+        session_type = query.session_type or rules.detect_session_type(found.row)
+        return json_response(without_nulls(render.session_detail(session_type, found.row, found.runs)))
 
     async def patch(self) -> web.Response:
         update = params.parse_update(self.request.query, await self.json_body())
         store = await self.store_for(update.scope.db_id, update.scope.table)
-        summary = None
-        if update.summary is not None:
-            try:
-                summary = writes.normalize_summary(update.summary)
-            except (ValueError, TypeError) as exc:
-                # agno answers 500 (TypeError) here; a client mistake deserves a 422 (docs/compatibility.md).
-                raise ValidationFailed(
-                    [{"type": "value_error", "loc": ["body", "summary"], "msg": f"Value error, {exc}",
-                      "input": update.summary}]
-                ) from None
+        summary = params.normalized_summary(update)
 
-        def apply(row: records.Row) -> records.Json:
+        def plan(row: records.Row) -> records.SessionChanges:
             # agno loads the row as the requested type (no type filter) and re-saves it as that type.
             return writes.patched_columns(update, update.session_type or rules.detect_session_type(row), row, summary)
 
-        found = await store.update_session(self.session_id, update.scope.user_id, apply)
-        if found is None:
+        patched = await store.update_session(self.session_id, update.scope.user_id, plan)
+        if patched is None:
             raise NotFound(f"Session with id '{self.session_id}' not found")
-        row, runs, loaded_as = found
         # The answer follows the stored type; the runs are those the loaded object kept (contract §4.5).
-        kept = rules.session_runs_kept(loaded_as, runs)
-        return json_response(render.session_detail(rules.detect_session_type(row), row, kept))
+        kept = rules.session_runs_kept(patched.loaded_as, patched.runs)
+        return json_response(render.session_detail(rules.detect_session_type(patched.row), patched.row, kept))
 
     async def delete(self) -> web.Response:
         delete = params.parse_delete(self.request.query)
         store = await self.store_for(delete.scope.db_id, delete.scope.table)
         if delete.delete_media:
-            raise ApiError(503, MEDIA_NOT_CONFIGURED)
+            raise MediaNotConfigured()
         await store.delete_sessions([self.session_id], delete.scope.user_id)
         return no_content()
 
@@ -139,9 +125,8 @@ class RenameView(BaseView):
         )
         if found is None:
             raise NotFound(f"Session with id '{self.session_id}' not found")
-        row, runs = found
-        session_type = rename.session_type or rules.detect_session_type(row)
-        return json_response(render.session_detail(session_type, row, runs))
+        session_type = rename.session_type or rules.detect_session_type(found.row)
+        return json_response(render.session_detail(session_type, found.row, found.runs))
 
 
 class SessionRunsView(BaseView):
@@ -152,7 +137,7 @@ class SessionRunsView(BaseView):
 
     async def get(self) -> web.Response:
         query = params.parse_runs(self.request.query)
-        wanted = _wanted_statuses(query.statuses)
+        wanted = query.statuses
         store = await self.store_for(query.scope.db_id, query.scope.table)
         found = await store.get_session_with_runs(self.session_id, query.scope.user_id)
         if found is None:
@@ -181,17 +166,6 @@ class SessionRunPreviewsView(SessionRunsView):
     """GET /sessions/{session_id}/run-previews: the same runs, reduced to previews."""
 
     previews = True
-
-
-def _wanted_statuses(statuses: list[str]) -> set[str] | None:
-    """The status filter, validated before anything touches the database (contract §4.4)."""
-    if not statuses:
-        return None
-    wanted = {status.upper() for status in statuses}
-    unknown = sorted(wanted - set(rules.RUN_STATUSES))
-    if unknown:
-        raise BadRequest(f"Invalid status value(s) {unknown}; expected one of {sorted(rules.RUN_STATUSES)}")
-    return wanted
 
 
 class RunView(BaseView):
@@ -247,7 +221,7 @@ class ReadinessView(web.View):
         databases = dict(zip(stores, results))
         ready = all(status == "ok" for status in databases.values())
         return json_response(
-            {"status": "ok" if ready else "unavailable", "databases": databases}, status=200 if ready else 503
+            {"status": "ok" if ready else "unavailable", "databases": databases}, status=200 if ready else NOT_READY_STATUS
         )
 
 

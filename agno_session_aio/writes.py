@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any
 
-from .records import Json, Row
+from .records import Json, Row, SessionChanges
 from .render import session_summary
 from .rules import obj, strip_reserved_metadata
 
@@ -55,7 +55,7 @@ def new_session_columns(create: CreateParams, session_id: str) -> Json:
     return values
 
 
-def patched_columns(update: UpdateParams, session_type: str, row: Row, summary: Json | None) -> Json:
+def patched_columns(update: UpdateParams, session_type: str, row: Row, summary: Json | None) -> SessionChanges:
     """The columns agno's upsert rewrites after a PATCH, with its merge rules (contract §4.5)."""
     session_data = row["session_data"]
     metadata = row["metadata"]
@@ -73,12 +73,12 @@ def patched_columns(update: UpdateParams, session_type: str, row: Row, summary: 
             session_data["session_state"] = update.session_state
     if update.metadata is not None:
         metadata = strip_reserved_metadata(update.metadata)
-    return {
-        "session_type": session_type,
-        "component_id": row[f"{session_type}_id"],
-        "component_data": component_data,
-        "session_data": session_data,
-        "metadata": metadata,
+    return SessionChanges(
+        session_type=session_type,
+        component_id=row[f"{session_type}_id"],
+        component_data=component_data,
+        session_data=session_data,
+        metadata=metadata,
         # agno's WorkflowSession has no summary, so a workflow PATCH leaves it as stored.
-        "summary": summary if summary is not None and session_type != "workflow" else row["summary"],
-    }
+        summary=summary if summary is not None and session_type != "workflow" else row["summary"],
+    )

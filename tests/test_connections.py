@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import psycopg2
 import pytest
 
-from agno_session_aio.connections import ConnectionPool
+from agno_session_aio.store.connections import ConnectionPool
 
 
 @pytest.fixture

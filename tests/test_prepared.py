@@ -10,11 +10,11 @@ import attrs
 import pytest
 from pytest_aiohttp import AiohttpClient
 
-from agno_session_aio import sql
 from agno_session_aio.app import create_app
 from agno_session_aio.config import Config
 from agno_session_aio.records import SessionListRecord
-from agno_session_aio.prepared import PreparedStatements, StatementCache, statement
+from agno_session_aio.store import sql
+from agno_session_aio.store.prepared import PreparedStatements, StatementCache, statement
 
 
 def test_statement_numbers_parameters_by_first_use_and_keeps_literal_percents() -> None:

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from pytest_aiohttp import AiohttpClient
 
-from agno_session_aio import prepared
 from agno_session_aio.app import create_app
 from agno_session_aio.config import Config, DatabaseConfig
 from agno_session_aio.keys import DATABASES_KEY
 from agno_session_aio.records import SessionQuery
-from agno_session_aio.prepared import Statement
+from agno_session_aio.store import prepared, queries
+from agno_session_aio.store.prepared import Statement
 
 from .conftest import create_database, drop_database, run_sql
 
@@ -72,9 +72,10 @@ async def test_query_plans_use_indexes(aiohttp_client: AiohttpClient, big_dsn: s
     _seed(big_dsn)
     store = client.server.app[DATABASES_KEY].stores["default"]
 
-    statement, params = store.list_statement(SessionQuery(session_type=None, component_id=None, user_id=None,
-                                                          session_name=None, limit=20, page=1,
-                                                          sort_by="created_at", sort_order="desc"))
+    statement, params = queries.list_page(store.tables, SessionQuery(
+        session_type=None, component_id=None, user_id=None, session_name=None, limit=20, page=1,
+        sort_by="created_at", sort_order="desc",
+    ))
     # The page itself walks the created_at index and stops after 20 rows: no sort of 100k rows. (A derived
     # name's run is found by sorting the runs of one session, never the sessions.) The same holds for the
     # plan the prepared statement runs with once warm.

@@ -9,7 +9,7 @@ from typing import Final
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from ..errors import ApiError
+from ..errors import Unauthorized
 from .types import Middleware
 
 SERVICE_TOKEN_PREFIX: Final = "agno_pat_"
@@ -29,13 +29,13 @@ def make_auth_middleware(security_key: str | None, open_paths: Iterable[str]) ->
             return await handler(request)
         token = bearer_token(request.headers.get("Authorization", ""))
         if not token:
-            raise ApiError(401, "Authorization header required")
+            raise Unauthorized("Authorization header required")
         if token.startswith(SERVICE_TOKEN_PREFIX):
             # Service-account tokens live in AgentOS's own database; none is valid here.
-            raise ApiError(401, "Invalid or expired service account token")
+            raise Unauthorized("Invalid or expired service account token")
         # aiohttp keeps undecodable header bytes as surrogates; they must compare, not crash.
         if not hmac.compare_digest(token.encode("utf-8", "surrogateescape"), expected):
-            raise ApiError(401, "Invalid authentication token")
+            raise Unauthorized("Invalid authentication token")
         return await handler(request)
 
     return auth_middleware

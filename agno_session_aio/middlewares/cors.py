@@ -12,6 +12,7 @@ from typing import Final
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from ..errors import CORS_REJECTED_STATUS
 from .types import Middleware
 
 DEFAULT_ORIGINS: Final = (
@@ -67,5 +68,5 @@ def _preflight(request: web.Request, origin: str, allowed: frozenset[str]) -> we
     if "Access-Control-Request-Private-Network" in request.headers:
         failures.append("private-network")
     if failures:
-        return web.Response(status=400, text="Disallowed CORS " + ", ".join(failures), headers=headers)
+        return web.Response(status=CORS_REJECTED_STATUS, text="Disallowed CORS " + ", ".join(failures), headers=headers)
     return web.Response(status=200, text="OK", headers=headers)

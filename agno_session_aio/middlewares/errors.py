@@ -8,7 +8,7 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from ..errors import ApiError
+from ..errors import ApiError, InternalError, RequestTimedOut
 from ..jsonutil import error_response
 
 logger = logging.getLogger(__name__)
@@ -34,9 +34,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(exc.status, exc.reason, headers)
     except TimeoutError:
         logger.warning("request timed out: %s %s", request.method, request.path)
-        return error_response(504, "Request timed out")
+        timed_out = RequestTimedOut()
+        return error_response(timed_out.status, timed_out.detail)
     except asyncio.CancelledError:
         raise
     except Exception as exc:
         logger.exception("unhandled error in %s %s", request.method, request.path)
-        return error_response(500, f"Internal server error ({type(exc).__name__})")
+        internal = InternalError(exc)
+        return error_response(internal.status, internal.detail)

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+
 import aiopg
 import attrs
 import psycopg2.extensions
+import psycopg2.extras
+
+from .. import jsonutil
 
 
 @attrs.define(eq=False)
@@ -179,3 +184,29 @@ class ConnectionPool:
 
     def __repr__(self) -> str:
         return f"<ConnectionPool size={self.size} free={self.freesize} max={self.maxsize}>"
+
+
+async def _decode_json_with_jsonutil(conn: aiopg.Connection) -> None:
+    # Per connection, so nothing else in the process that uses psycopg2 is affected.
+    psycopg2.extras.register_default_jsonb(conn.raw, loads=jsonutil.loads)
+    psycopg2.extras.register_default_json(conn.raw, loads=jsonutil.loads)
+
+
+@contextlib.asynccontextmanager
+async def open_pool(
+    dsn: str, *, options: str, minsize: int, maxsize: int, timeout: float
+) -> AsyncIterator[ConnectionPool]:
+    """A connection pool opened to `minsize`; JSON decodes through jsonutil."""
+    pool = ConnectionPool(
+        dsn,
+        minsize=minsize,
+        maxsize=maxsize,
+        connect_timeout=timeout,
+        options=options,
+        on_connect=_decode_json_with_jsonutil,
+    )
+    try:
+        await pool.open()
+        yield pool
+    finally:
+        await pool.close()

@@ -1,7 +1,7 @@
 """Every SQL statement the service runs, as named templates; no logic.
 
 `{sessions}`, `{runs}` and `{schema}` are filled once per database with quoted,
-whitelisted identifiers (store.py); every value is a psycopg2 parameter.
+whitelisted identifiers (schema.py); every value is a psycopg2 parameter.
 The DDL mirrors what agno 3.1.10's PostgresDb creates (contract §2.2, §2.3).
 """
 

@@ -1,0 +1,120 @@
+"""The statements of one request and their parameters, and their result rows as named records.
+
+No I/O here: sessions.py runs what these functions build.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import psycopg2.extras
+
+from .. import jsonutil
+from ..records import Row, SessionChanges, SessionListRecord, SessionPage, SessionQuery, SessionWithRuns
+from . import sql
+from .schema import TableNames
+
+# Columns agno names in its INSERT; they hold JSON null when unset, the rest stay SQL NULL (contract §2.2).
+JSON_COLUMNS_WRITTEN = ("session_data", "agent_data", "team_data", "workflow_data", "metadata", "summary")
+
+
+def strip_nul(value: Any) -> Any:
+    """PostgreSQL rejects \\u0000 in JSONB and text; agno strips it before writing, so do we."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {strip_nul(k): strip_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [strip_nul(v) for v in value]
+    return value
+
+
+def has_nul(*values: str | None) -> bool:
+    """Whether any value holds a NUL character, which no PostgreSQL text value can contain."""
+    return any(value is not None and "\x00" in value for value in values)
+
+
+def jsonb(value: Any) -> psycopg2.extras.Json:
+    """A JSONB parameter; None becomes the JSON literal null, as agno writes it (contract §2.2)."""
+    return psycopg2.extras.Json(strip_nul(value), dumps=lambda v: jsonutil.dumps(v).decode())
+
+
+def list_page(tables: TableNames, query: SessionQuery) -> tuple[str, dict[str, Any]]:
+    """The one statement of a list page (count + items) and its parameters."""
+    where = []
+    params: dict[str, Any] = {"limit": query.limit, "offset": min((query.page - 1) * query.limit, sql.BIGINT_MAX)}
+    if query.user_id is not None:
+        where.append(sql.FILTER_USER_ID)
+        params["user_id"] = query.user_id
+    if query.component_id is not None:
+        by_type = sql.FILTER_COMPONENT_BY_TYPE
+        where.append(by_type[query.session_type] if query.session_type else sql.FILTER_COMPONENT_ANY)
+        params["component_id"] = query.component_id
+    if query.session_name is not None:
+        where.append(sql.FILTER_SESSION_NAME)
+        params["session_name"] = query.session_name
+    if query.session_type is not None:
+        where.append(sql.FILTER_SESSION_TYPE)
+        params["session_type"] = query.session_type
+    order_by = ""
+    if query.sort_by in sql.SORT_EXPRESSIONS:
+        direction = "ASC" if query.sort_order == "asc" else "DESC"
+        order_by = f" ORDER BY {sql.SORT_EXPRESSIONS[query.sort_by]} {direction}"
+    statement = tables.render(
+        sql.SELECT_SESSIONS_PAGE,
+        where=" AND ".join(where) or sql.FILTER_TRUE,
+        order_by=order_by,
+        name_source=tables.render(sql.NAME_SOURCE),
+    )
+    return statement, params
+
+
+def session_page(records: Sequence[Sequence[Any]]) -> SessionPage:
+    """SELECT_SESSIONS_PAGE's rows: the count on every row, an item on each but an empty page's."""
+    total = records[0][0] if records else 0
+    return SessionPage(items=[SessionListRecord._make(item) for _, item in records if item is not None], total_count=total)
+
+
+def rename(tables: TableNames, session_type: str | None, user_id: str | None) -> str:
+    """RENAME_SESSION with the filters this request asks for."""
+    return tables.render(
+        sql.RENAME_SESSION,
+        type_filter=sql.RENAME_TYPE_FILTER if session_type else "",
+        user_filter=sql.RENAME_USER_FILTER if user_id is not None else "",
+    )
+
+
+def new_session_params(values: Mapping[str, Any]) -> dict[str, Any]:
+    """INSERT_SESSION's parameters for the columns writes.new_session_columns planned."""
+    params = dict(values)
+    for column in JSON_COLUMNS_WRITTEN:
+        params[column] = jsonb(params[column]) if column in params else None
+    params["now"] = int(time.time())
+    return params
+
+
+def update_params(changes: SessionChanges, session_id: str) -> dict[str, Any]:
+    """UPDATE_SESSION[changes.session_type]'s parameters."""
+    return {
+        "session_id": session_id,
+        "component_id": changes.component_id,
+        "component_data": jsonb(changes.component_data),
+        "session_data": jsonb(changes.session_data),
+        "metadata": jsonb(changes.metadata),
+        "summary": jsonb(changes.summary),
+        "now": int(time.time()),
+    }
+
+
+def row(description: Sequence[Any] | None, record: Sequence[Any]) -> Row:
+    """A plain row as a dict by column name."""
+    return dict(zip((column.name for column in description or ()), record))
+
+
+def session_with_runs(record: Sequence[Any]) -> SessionWithRuns:
+    """A session selected with its runs as one array (sql.SESSION_WITH_RUNS)."""
+    (values,) = record
+    # A run stored as anything but an object cannot be rendered by any schema; it is skipped.
+    return SessionWithRuns(dict(zip(sql.SESSION_FIELDS, values)), [run for run in values[-1] if isinstance(run, dict)])

@@ -1,0 +1,81 @@
+"""agno's tables in one database: their quoted names, and creating them where missing (never altering)."""
+
+from __future__ import annotations
+
+import datetime
+
+import aiopg
+
+from . import sql
+
+
+def quote_identifier(name: str) -> str:
+    # Names are whitelisted by Config (plain identifiers), quoting keeps their case.
+    return '"' + name.replace('"', '""') + '"'
+
+
+class TableNames:
+    """Quoted identifiers of one database's tables, substituted into sql.py templates once."""
+
+    def __init__(self, schema: str, session_table: str, runs_table: str) -> None:
+        self.schema_name = schema
+        self.session_table = session_table
+        self.runs_table = runs_table
+        self._names = {
+            "schema": quote_identifier(schema),
+            "sessions": f"{quote_identifier(schema)}.{quote_identifier(session_table)}",
+            "runs": f"{quote_identifier(schema)}.{quote_identifier(runs_table)}",
+            "sessions_pkey": quote_identifier(f"{session_table}_pkey"),
+            "runs_pkey": quote_identifier(f"{runs_table}_pkey"),
+            "runs_fkey": quote_identifier(f"{runs_table}_session_id_fkey"),
+            "idx_prefix_sessions": f"idx_{session_table}",
+            "idx_prefix_runs": f"idx_{runs_table}",
+        }
+
+    def qualified(self, table: str) -> str:
+        """`"schema"."table"`, as to_regclass reads it."""
+        return f"{self._names['schema']}.{quote_identifier(table)}"
+
+    def render(self, template: str, **extra: str) -> str:
+        """The statement with table names (and any extra SQL fragments) filled in."""
+        return template.format(**self._names, **extra)
+
+
+async def table_exists(cur: aiopg.Cursor, tables: TableNames, table: str) -> bool:
+    await cur.execute(sql.TABLE_EXISTS, {"name": tables.qualified(table)})
+    (exists,) = await cur.fetchone()
+    return bool(exists)
+
+
+async def create_missing_tables(cur: aiopg.Cursor, tables: TableNames) -> list[str]:
+    """Within the caller's transaction: the schema, tables, indexes and version rows agno would create.
+
+    Returns the tables created. Looks first, so a role without CREATE can serve tables that exist.
+    """
+    await cur.execute(sql.MISSING_OBJECTS, {
+        "schema": tables.schema_name,
+        "sessions": tables.qualified(tables.session_table),
+        "runs": tables.qualified(tables.runs_table),
+    })
+    if not any(await cur.fetchone()):
+        return []
+    await cur.execute(sql.LOCK_BOOTSTRAP)
+    await cur.execute(tables.render(sql.CREATE_SCHEMA))
+    created = []
+    for table, create, indexes in (
+        (tables.session_table, sql.CREATE_SESSIONS_TABLE, sql.CREATE_SESSIONS_INDEXES),
+        (tables.runs_table, sql.CREATE_RUNS_TABLE, sql.CREATE_RUNS_INDEXES),
+    ):
+        if await table_exists(cur, tables, table):
+            continue
+        await cur.execute(tables.render(create))
+        for statement in indexes:
+            await cur.execute(tables.render(statement))
+        created.append(table)
+    if created:
+        await cur.execute(tables.render(sql.CREATE_SCHEMA_VERSIONS_TABLE))
+        await cur.execute(tables.render(sql.CREATE_SCHEMA_VERSIONS_INDEX))
+        now = datetime.datetime.now().isoformat()
+        for table in created:
+            await cur.execute(tables.render(sql.INSERT_SCHEMA_VERSION), {"table_name": table, "now": now})
+    return created

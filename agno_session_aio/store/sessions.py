@@ -1,0 +1,256 @@
+"""SessionStore: one database's sessions, each operation one checked-out connection and its statements."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from typing import Any
+
+import aiopg
+import psycopg2
+import psycopg2.errors
+
+from ..errors import DatabaseBusy, DatabaseTimedOut, DatabaseUnavailable
+from ..records import PatchedSession, Row, SessionChanges, SessionPage, SessionQuery, SessionWithRuns
+from . import queries, schema, sql
+from .connections import ConnectionPool, Lease
+from .prepared import PreparedStatements, StatementCache, statement
+from .schema import TableNames
+
+logger = logging.getLogger(__name__)
+
+
+class SessionStore:
+    """Reads and writes agno's session and run tables in one database."""
+
+    def __init__(
+        self,
+        db_id: str,
+        pool: ConnectionPool,
+        tables: TableNames,
+        *,
+        acquire_timeout: float = 5.0,
+        observe: Callable[[str, str, float], None] | None = None,
+        cancel_dsn: str | None = None,
+        prepared: bool = True,
+    ) -> None:
+        self.db_id = db_id
+        self.pool = pool
+        self.tables = tables
+        self.acquire_timeout = acquire_timeout
+        self.observe = observe
+        self.cancel_dsn = cancel_dsn
+        self._cancellations: set[asyncio.Task[None]] = set()
+        # Requests waiting for a free connection right now (a metrics gauge).
+        self.waiting = 0
+        self._select_session = tables.render(sql.SELECT_SESSION)
+        self._select_session_for_user = tables.render(sql.SELECT_SESSION_FOR_USER)
+        self._prepared = PreparedStatements(prepared)
+        self._statements = StatementCache()
+        self._select_with_runs = statement(tables.render(sql.SELECT_SESSION_WITH_RUNS))
+        self._select_with_runs_for_user = statement(tables.render(sql.SELECT_SESSION_WITH_RUNS_FOR_USER))
+        self._insert_session = statement(tables.render(sql.INSERT_SESSION))
+        self._update_session = {kind: tables.render(stmt) for kind, stmt in sql.UPDATE_SESSION.items()}
+
+    @contextlib.asynccontextmanager
+    async def _cursor(self, operation: str) -> AsyncIterator[aiopg.Cursor]:
+        """A cursor on a pooled connection, timed as `operation`.
+
+        An exhausted pool answers 503 after acquire_timeout instead of hanging the request;
+        a database that cannot be reached answers 503 too.
+        """
+        lease = self.pool.acquire_nowait() or await self._wait_for_connection()
+        started = time.perf_counter()
+        backend_pid = lease.conn.raw.get_backend_pid()
+        try:
+            yield lease.cursor
+        except asyncio.CancelledError:
+            # aiopg turns PostgreSQL's QueryCanceled (statement_timeout) into CancelledError
+            # (aiopg/connection.py: _poll); only a task nobody asked to cancel can have got it that way.
+            task = asyncio.current_task()
+            if task is not None and task.cancelling() == 0:
+                raise DatabaseTimedOut() from None
+            # The request was cancelled (timeout, client gone, shutdown): aiopg closes the socket, but
+            # PostgreSQL only notices when it next writes, so stop the query on the server as well.
+            self._cancel_backend(backend_pid)
+            raise
+        except psycopg2.OperationalError as exc:
+            logger.warning("database %s failed mid-request: %s", self.db_id, exc)
+            raise DatabaseUnavailable(self.db_id) from exc
+        finally:
+            self.pool.release(lease)
+            if self.observe is not None:
+                self.observe(self.db_id, operation, time.perf_counter() - started)
+
+    async def _wait_for_connection(self) -> Lease:
+        self.waiting += 1
+        try:
+            async with asyncio.timeout(self.acquire_timeout):
+                return await self.pool.acquire()
+        except TimeoutError as exc:
+            logger.warning("database %s: no free connection within %ss", self.db_id, self.acquire_timeout)
+            raise DatabaseBusy(self.db_id) from exc
+        except (psycopg2.OperationalError, OSError) as exc:
+            logger.warning("database %s unavailable: %s", self.db_id, exc)
+            raise DatabaseUnavailable(self.db_id) from exc
+        finally:
+            self.waiting -= 1
+
+    def _cancel_backend(self, pid: int) -> None:
+        if self.cancel_dsn is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._run_cancel(pid))
+        self._cancellations.add(task)
+        task.add_done_callback(self._cancellations.discard)
+
+    async def _run_cancel(self, pid: int) -> None:
+        # Its own short-lived connection: the pool may be exhausted, which is when this matters most.
+        try:
+            async with aiopg.connect(self.cancel_dsn, timeout=5) as conn, conn.cursor() as cur:
+                await cur.execute(sql.CANCEL_BACKEND, {"pid": pid})
+        except (psycopg2.Error, OSError, TimeoutError) as exc:
+            logger.warning("database %s: could not cancel backend %s: %s", self.db_id, pid, exc)
+
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Wait for pending backend cancellations before the pool closes."""
+        if self._cancellations:
+            await asyncio.wait(self._cancellations, timeout=timeout)
+
+    async def ping(self) -> None:
+        """One round trip, for readiness checks."""
+        async with self._cursor("ping") as cur:
+            await cur.execute(sql.PING)
+            await cur.fetchone()
+
+    # --- bootstrap ---------------------------------------------------------
+
+    async def ensure_tables(self) -> list[str]:
+        """Create the schema, tables, indexes and version rows agno would, where missing; never alter."""
+        async with self._cursor("bootstrap") as cur, _transaction(cur):
+            return await schema.create_missing_tables(cur, self.tables)
+
+    async def has_table(self, table: str) -> bool:
+        """Whether `table` exists in this database's schema (for the `table` query parameter)."""
+        async with self._cursor("has_table") as cur:
+            return await schema.table_exists(cur, self.tables, table)
+
+    # --- reads -------------------------------------------------------------
+
+    async def list_sessions(self, query: SessionQuery) -> SessionPage:
+        """One page of list items (with what derived names need from runs) and the total count."""
+        if queries.has_nul(query.user_id, query.component_id, query.session_name):
+            # PostgreSQL text cannot hold NUL, so such a filter matches nothing (agno answers 500).
+            return SessionPage(items=[], total_count=0)
+        text, params = queries.list_page(self.tables, query)
+        # Planned for this page's size and offset (prepared.statement says why).
+        planned_for = {"limit": params["limit"], "offset": params["offset"]}
+        try:
+            async with self._cursor("list_sessions") as cur:
+                await self._prepared.execute(cur, self._statements.get(text, planned_for) or text, params)
+                return queries.session_page(await cur.fetchall())
+        except psycopg2.errors.UndefinedTable:
+            # agno answers an empty page when the session table does not exist (contract §4.1).
+            return SessionPage(items=[], total_count=0)
+
+    async def get_session_with_runs(self, session_id: str, user_id: str | None) -> SessionWithRuns | None:
+        """The session row (optionally owned by user_id) and its runs in storage order, in one round trip."""
+        if queries.has_nul(session_id, user_id):
+            return None
+        async with self._cursor("get_session_with_runs") as cur:
+            if user_id is None:
+                await self._prepared.execute(cur, self._select_with_runs, {"session_id": session_id})
+            else:
+                await self._prepared.execute(
+                    cur, self._select_with_runs_for_user, {"session_id": session_id, "user_id": user_id}
+                )
+            record = await cur.fetchone()
+        return queries.session_with_runs(record) if record is not None else None
+
+    # --- writes ------------------------------------------------------------
+
+    async def create_session(self, values: Mapping[str, Any]) -> Row | None:
+        """Insert a new session; None when the id is taken (the caller answers 409)."""
+        async with self._cursor("create_session") as cur:
+            await self._prepared.execute(cur, self._insert_session, queries.new_session_params(values))
+            record = await cur.fetchone()
+            return queries.row(cur.description, record) if record is not None else None
+
+    async def rename_session(
+        self, session_id: str, name: str, session_type: str | None, user_id: str | None
+    ) -> SessionWithRuns | None:
+        """Set session_data.session_name in one statement; rename never touches updated_at."""
+        if queries.has_nul(session_id, user_id):
+            return None
+        text = queries.rename(self.tables, session_type, user_id)
+        params = {"session_id": session_id, "name": queries.strip_nul(name), "session_type": session_type,
+                  "user_id": user_id}
+        async with self._cursor("rename_session") as cur:
+            await self._prepared.execute(cur, self._statements.get(text) or text, params)
+            record = await cur.fetchone()
+        return queries.session_with_runs(record) if record is not None else None
+
+    async def update_session(
+        self, session_id: str, user_id: str | None, plan: Callable[[Row], SessionChanges]
+    ) -> PatchedSession | None:
+        """Read-modify-write under a row lock, so concurrent PATCHes never lose each other's fields.
+
+        `plan(row)` says which type to save the locked row as and the columns to write.
+        """
+        if queries.has_nul(session_id, user_id):
+            return None
+        async with self._cursor("update_session") as cur, _transaction(cur):
+            lock = " FOR UPDATE"
+            if user_id is None:
+                await cur.execute(self._select_session + lock, {"session_id": session_id})
+            else:
+                await cur.execute(self._select_session_for_user + lock, {"session_id": session_id, "user_id": user_id})
+            record = await cur.fetchone()
+            if record is None:
+                return None
+            changes = plan(queries.row(cur.description, record))
+            await cur.execute(self._update_session[changes.session_type], queries.update_params(changes, session_id))
+            row, runs = queries.session_with_runs(await cur.fetchone())
+            return PatchedSession(row, runs, changes.session_type)
+
+    async def delete_sessions(self, session_ids: Iterable[str], user_id: str | None, *, bulk: bool = False) -> int:
+        """Delete sessions (scoped to user_id when given) and their runs in one transaction.
+
+        A bulk delete, like agno's, also removes runs filed under every requested id (scoped to
+        user_id), even where no session row was deleted (contract §2.7).
+        """
+        ids = [session_id for session_id in dict.fromkeys(session_ids) if "\x00" not in session_id]
+        if not ids or queries.has_nul(user_id):
+            return 0
+        params = {"session_ids": ids, "user_id": user_id}
+        scoped = user_id is not None
+        async with self._cursor("delete_sessions") as cur, _transaction(cur):
+            await cur.execute(self.tables.render(sql.DELETE_SESSIONS_FOR_USER if scoped else sql.DELETE_SESSIONS), params)
+            deleted = [session_id for (session_id,) in await cur.fetchall()]
+            if bulk:
+                runs = sql.DELETE_RUNS_OF_SESSIONS_FOR_USER if scoped else sql.DELETE_RUNS_OF_SESSIONS
+                await cur.execute(self.tables.render(runs), params)
+            elif deleted:
+                # The foreign key cascades too; this also covers tables created without it.
+                await cur.execute(self.tables.render(sql.DELETE_RUNS_OF_SESSIONS), {"session_ids": deleted})
+        return len(deleted)
+
+
+@contextlib.asynccontextmanager
+async def _transaction(cur: aiopg.Cursor) -> AsyncIterator[None]:
+    """BEGIN ... COMMIT on the lease's cursor, ROLLBACK on any failure.
+
+    Not aiopg's cursor.begin(): its bookkeeping stays "in a transaction" when COMMIT fails, which would
+    refuse every later transaction on this reused cursor.
+    """
+    await cur.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        if not cur.closed:
+            with contextlib.suppress(psycopg2.Error):
+                await cur.execute("ROLLBACK")
+        raise
+    await cur.execute("COMMIT")
