@@ -141,6 +141,35 @@ async def test_bulk_delete(client: TestClient, agno_db: Any, pg_dsn: str) -> Non
     assert run_sql(pg_dsn, "SELECT session_id FROM ai.agno_sessions") == [("c",)]
 
 
+async def test_deletes_remove_runs_without_the_foreign_key(client: TestClient, agno_db: Any, pg_dsn: str) -> None:
+    # Tables made by other writers may lack the cascading foreign key; the runs must go all the same.
+    run_sql(pg_dsn, "ALTER TABLE ai.agno_runs DROP CONSTRAINT agno_runs_session_id_fkey")
+    try:
+        for session_id, user_id in (("s1", "u1"), ("s2", "u1"), ("s3", "u2")):
+            seed.agent_session(agno_db, session_id, user_id=user_id)
+            seed.agent_run(agno_db, session_id, f"r-{session_id}", at=seed.T0 + 1, user_id=user_id)
+        # Runs filed under a session id that has no session row: a bulk delete of that id removes them.
+        run_sql(pg_dsn, "INSERT INTO ai.agno_runs SELECT 'orphan', 'gone', run_type, agent_id, team_id, workflow_id,"
+                        " user_id, parent_run_id, status, run_index, run_data, created_at, updated_at"
+                        " FROM ai.agno_runs WHERE run_id = 'r-s2'")
+
+        def runs() -> list[tuple[Any, ...]]:
+            return run_sql(pg_dsn, "SELECT run_id FROM ai.agno_runs ORDER BY run_id")
+
+        assert (await client.delete("/sessions/s3?user_id=u1")).status == 204
+        assert runs() == [("orphan",), ("r-s1",), ("r-s2",), ("r-s3",)]
+        assert (await client.delete("/sessions/s1")).status == 204
+        assert runs() == [("orphan",), ("r-s2",), ("r-s3",)]
+        bulk = {"session_ids": ["gone", "s3"], "session_types": ["agent", "agent"]}
+        assert (await client.delete("/sessions?user_id=u1", json=bulk)).status == 204
+        assert runs() == [("r-s2",), ("r-s3",)]
+        assert run_sql(pg_dsn, "SELECT session_id FROM ai.agno_sessions ORDER BY 1") == [("s2",), ("s3",)]
+    finally:
+        run_sql(pg_dsn, "DELETE FROM ai.agno_runs WHERE session_id NOT IN (SELECT session_id FROM ai.agno_sessions)")
+        run_sql(pg_dsn, "ALTER TABLE ai.agno_runs ADD CONSTRAINT agno_runs_session_id_fkey FOREIGN KEY (session_id)"
+                        " REFERENCES ai.agno_sessions (session_id) ON DELETE CASCADE")
+
+
 async def test_patch_session_with_another_type_keeps_the_stored_type(client: TestClient, agno_db: Any,
                                                                      pg_dsn: str) -> None:
     seed.agent_session(agno_db, "s1", name="Trip")

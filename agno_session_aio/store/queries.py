@@ -86,6 +86,13 @@ def rename(tables: TableNames, session_type: str | None, user_id: str | None) ->
     )
 
 
+def delete(tables: TableNames, user_id: str | None, *, bulk: bool) -> str:
+    """DELETE_SESSIONS scoped to user_id when given; `bulk` also removes runs of ids with no session."""
+    user_filter = sql.DELETE_USER_FILTER if user_id is not None else ""
+    runs_filter = sql.DELETE_RUNS_OF_REQUESTED + user_filter if bulk else sql.DELETE_RUNS_OF_DELETED
+    return tables.render(sql.DELETE_SESSIONS, user_filter=user_filter, runs_filter=runs_filter)
+
+
 def new_session_params(values: Mapping[str, Any]) -> dict[str, Any]:
     """INSERT_SESSION's parameters for the columns writes.new_session_columns planned."""
     params = dict(values)

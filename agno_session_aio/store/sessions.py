@@ -216,7 +216,7 @@ class SessionStore:
             return PatchedSession(row, runs, changes.session_type)
 
     async def delete_sessions(self, session_ids: Iterable[str], user_id: str | None, *, bulk: bool = False) -> int:
-        """Delete sessions (scoped to user_id when given) and their runs in one transaction.
+        """Delete sessions (scoped to user_id when given) and their runs, in one statement.
 
         A bulk delete, like agno's, also removes runs filed under every requested id (scoped to
         user_id), even where no session row was deleted (contract §2.7).
@@ -224,18 +224,11 @@ class SessionStore:
         ids = [session_id for session_id in dict.fromkeys(session_ids) if "\x00" not in session_id]
         if not ids or queries.has_nul(user_id):
             return 0
-        params = {"session_ids": ids, "user_id": user_id}
-        scoped = user_id is not None
-        async with self._cursor("delete_sessions") as cur, _transaction(cur):
-            await cur.execute(self.tables.render(sql.DELETE_SESSIONS_FOR_USER if scoped else sql.DELETE_SESSIONS), params)
-            deleted = [session_id for (session_id,) in await cur.fetchall()]
-            if bulk:
-                runs = sql.DELETE_RUNS_OF_SESSIONS_FOR_USER if scoped else sql.DELETE_RUNS_OF_SESSIONS
-                await cur.execute(self.tables.render(runs), params)
-            elif deleted:
-                # The foreign key cascades too; this also covers tables created without it.
-                await cur.execute(self.tables.render(sql.DELETE_RUNS_OF_SESSIONS), {"session_ids": deleted})
-        return len(deleted)
+        text = queries.delete(self.tables, user_id, bulk=bulk)
+        async with self._cursor("delete_sessions") as cur:
+            await self._prepared.execute(cur, self._statements.get(text) or text, {"session_ids": ids, "user_id": user_id})
+            (deleted,) = await cur.fetchone()
+        return int(deleted)
 
 
 @contextlib.asynccontextmanager

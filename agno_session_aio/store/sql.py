@@ -231,18 +231,18 @@ UPDATE_SESSION: Final = {
 # Largest LIMIT/OFFSET PostgreSQL takes (bigint).
 BIGINT_MAX: Final = 2**63 - 1
 
-DELETE_SESSIONS: Final = "DELETE FROM {sessions} WHERE session_id = ANY(%(session_ids)s) RETURNING session_id"
-DELETE_SESSIONS_FOR_USER: Final = (
-    "DELETE FROM {sessions} WHERE session_id = ANY(%(session_ids)s) AND user_id = %(user_id)s RETURNING session_id"
+# A delete is one statement, so it needs no transaction of its own: the sessions and the runs filed under
+# them go together. A single delete removes the runs of the session it deleted; a bulk delete, like agno's,
+# the runs filed under every requested id (contract §2.7). The foreign key's cascade then finds nothing left.
+DELETE_SESSIONS: Final = (
+    "WITH deleted AS (DELETE FROM {sessions} WHERE session_id = ANY(%(session_ids)s){user_filter}"
+    " RETURNING session_id),"
+    " deleted_runs AS (DELETE FROM {runs} WHERE {runs_filter})"
+    " SELECT count(*) FROM deleted"
 )
-
-# --- runs -------------------------------------------------------------------
-
-
-DELETE_RUNS_OF_SESSIONS: Final = "DELETE FROM {runs} WHERE session_id = ANY(%(session_ids)s)"
-DELETE_RUNS_OF_SESSIONS_FOR_USER: Final = (
-    "DELETE FROM {runs} WHERE session_id = ANY(%(session_ids)s) AND user_id = %(user_id)s"
-)
+DELETE_USER_FILTER: Final = " AND user_id = %(user_id)s"
+DELETE_RUNS_OF_DELETED: Final = "session_id IN (SELECT session_id FROM deleted)"
+DELETE_RUNS_OF_REQUESTED: Final = "session_id = ANY(%(session_ids)s)"
 
 PING: Final = "SELECT 1"
 
