@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
 from . import seed
+from .conftest import run_sql
 from .seed import T0
 
 
@@ -141,3 +143,43 @@ async def test_sessions_list_page_zero_is_a_clean_422(client: TestClient) -> Non
 
 async def test_sessions_list_trailing_slash_is_the_same(client: TestClient, listed: None) -> None:
     assert await _ids(client, "/?type=team") == ["t-1"]
+
+
+# Runs (as stored run_data) that make agno's name rule pick, skip or stringify; each list is one session.
+NAME_CASES: list[tuple[str, list[Any]]] = [
+    ("agent", [{"agent_id": "a", "messages": [{"role": "user", "content": ""}, {"role": "user", "content": "hi"}]}]),
+    ("agent", [{"agent_id": "a", "messages": "not a list", "input": {"input_content": "from input"}}]),
+    ("agent", [{"agent_id": "a", "messages": [{"role": "user", "content": 0}], "input": None},
+               {"agent_id": "a", "messages": [{"role": "user", "content": ["part"]}]}]),
+    ("agent", [{"agent_id": "a", "messages": [{"role": "user", "content": False}, {"role": "user", "content": {}}]}]),
+    ("agent", [{"agent_id": "a", "messages": [{"role": "assistant", "content": "no"}], "input": "plain"}]),
+    ("agent", [{"agent_id": "a"}]),
+    ("team", [{"agent_id": "member", "messages": [{"role": "user", "content": "member"}]},
+              {"team_id": "t", "agent_id": "", "messages": [{"role": "user", "content": "team"}]}]),
+    ("team", [{"agent_id": 0, "input": {"input_content": 5}}]),
+    ("workflow", [{"workflow_id": "w", "input": {"topic": "x"}}, {"workflow_id": "w", "input": "second"}]),
+    ("workflow", [{"workflow_id": "w", "input": None}]),
+    ("workflow", []),
+]
+
+
+async def test_list_names_agree_with_the_detail(client: TestClient, pg_dsn: str) -> None:
+    # The list finds the name-deciding run in SQL (sql.NAME_SOURCE), the detail in Python: they must agree.
+    for index, (session_type, runs) in enumerate(NAME_CASES):
+        session_id = f"n-{index}"
+        run_sql(pg_dsn, f"INSERT INTO ai.agno_sessions (session_id, session_type, {session_type}_id, session_data,"
+                        " workflow_data, created_at) VALUES (%s, %s, 'c', '{}', %s, %s)",
+                (session_id, session_type, '{"name": "Flow"}' if session_type == "workflow" else None, T0 + index))
+        for position, run_data in enumerate(runs):
+            run_id = f"{session_id}-r{position}"
+            run_sql(pg_dsn, "INSERT INTO ai.agno_runs (run_id, session_id, run_type, run_index, run_data, created_at)"
+                            " VALUES (%s, %s, %s, %s, %s, %s)",
+                    (run_id, session_id, session_type, position, json.dumps({"run_id": run_id, **run_data}), T0))
+    listing = await client.get("/sessions?limit=100")
+    listed_names = {item["session_id"]: item["session_name"] for item in (await listing.json())["data"]}
+    assert len(listed_names) == len(NAME_CASES)
+    for index, (session_type, _) in enumerate(NAME_CASES):
+        detail = await client.get(f"/sessions/n-{index}?type={session_type}")
+        assert detail.status == 200
+        assert listed_names[f"n-{index}"] == (await detail.json())["session_name"], NAME_CASES[index]
+    assert listed_names["n-0"] == "hi" and listed_names["n-6"] == "team" and listed_names["n-10"] == ""
