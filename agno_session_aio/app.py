@@ -47,7 +47,8 @@ def create_app(config: Config, tracer: Tracer | None = None) -> web.Application:
         *([auth] if auth else []),
         make_timeout_middleware(config.request_timeout),
     ]
-    app = web.Application(middlewares=middlewares)
+    # Larger bodies answer 413 in agno's error shape (views.BaseView.json_body).
+    app = web.Application(middlewares=middlewares, client_max_size=config.max_body_bytes)
     app[CONFIG_KEY] = config
     app[METRICS_KEY] = metrics
     app[STARTED_AT_KEY] = datetime.datetime.now(datetime.timezone.utc)

@@ -17,6 +17,8 @@ import psycopg2.extensions
 
 DEFAULT_PORT: Final = 8080
 SINGLE_DB_ID: Final = "default"
+# /readyz policies (AGNO_READINESS); the first is the default.
+READINESS_POLICIES: Final = ("any", "all", "default")
 # Identifiers end up in SQL text, so they are held to plain names (no quoting tricks).
 IDENTIFIER_RE: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 DSN_SCHEMES: Final = ("postgres", "postgresql")
@@ -65,6 +67,10 @@ class Config:
     # None: AgentOS's default origins (localhost:3000 and the agno.com hosts).
     cors_origins: tuple[str, ...] | None = None
     embedded_data_dir: Path | None = None
+    # When /readyz says this process can serve: "any" database answers, "all" do, or the "default" one does.
+    readiness: str = "any"
+    # Largest request body accepted; AgentOS has no limit, so real sessions must never reach it.
+    max_body_bytes: int = 64 * 1024 * 1024
 
     @property
     def embedded(self) -> bool:
@@ -117,6 +123,8 @@ class Config:
             trusted_proxies=_networks(environ, "AGNO_TRUSTED_PROXIES"),
             cors_origins=_list(environ, "AGNO_CORS_ORIGINS"),
             embedded_data_dir=Path(data_dir) if data_dir else None,
+            readiness=_choice(environ, "AGNO_READINESS", READINESS_POLICIES),
+            max_body_bytes=_int(environ, "AGNO_MAX_BODY_BYTES", 64 * 1024 * 1024, minimum=1024),
         )
 
 

@@ -40,6 +40,13 @@ class NotFound(ApiError):
         super().__init__(404, detail)
 
 
+class BodyTooLarge(ApiError):
+    """413: the body is larger than AGNO_MAX_BODY_BYTES (AgentOS has no limit; docs/compatibility.md)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"Request body is larger than {limit} bytes (AGNO_MAX_BODY_BYTES)")
+
+
 class Conflict(ApiError):
     """409: the session id is already taken."""
 

@@ -11,9 +11,9 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import params, records, render, rules, writes
-from .errors import NOT_READY_STATUS, Conflict, MediaNotConfigured, NotFound
+from .errors import NOT_READY_STATUS, BodyTooLarge, Conflict, MediaNotConfigured, NotFound
 from .jsonutil import json_response, no_content
-from .keys import DATABASES_KEY, METRICS_KEY, REQUEST_CONTEXT_KEY, STARTED_AT_KEY
+from .keys import CONFIG_KEY, DATABASES_KEY, METRICS_KEY, REQUEST_CONTEXT_KEY, STARTED_AT_KEY
 from .render import without_nulls
 from .store import SessionStore
 
@@ -30,7 +30,10 @@ class BaseView(web.View):
         return store
 
     async def json_body(self) -> Any:
-        raw = await self.request.read()
+        try:
+            raw = await self.request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise BodyTooLarge(self.request.client_max_size) from None
         return params.decode_body(raw, self.request.headers.get("Content-Type"))
 
     @property
@@ -213,16 +216,28 @@ class MetricsView(web.View):
 
 
 class ReadinessView(web.View):
-    """GET /readyz: every configured database answers within a short timeout."""
+    """GET /readyz: whether this process can serve traffic, by AGNO_READINESS, and each database's state.
+
+    With "any" (the default) one database down leaves the pod in service for the others; its requests
+    answer 503 naming it. "all" and "default" are for operators who want the pod out of service then.
+    """
 
     async def get(self) -> web.Response:
-        stores = self.request.app[DATABASES_KEY].stores
+        registry = self.request.app[DATABASES_KEY]
+        stores = registry.stores
         results = await asyncio.gather(*(_ping(store) for store in stores.values()))
         databases = dict(zip(stores, results))
-        ready = all(status == "ok" for status in databases.values())
-        return json_response(
-            {"status": "ok" if ready else "unavailable", "databases": databases}, status=200 if ready else NOT_READY_STATUS
-        )
+        policy = self.request.app[CONFIG_KEY].readiness
+        up = [status == "ok" for status in databases.values()]
+        if policy == "all":
+            ready = all(up)
+        elif policy == "default":
+            ready = databases.get(registry.default_db_id) == "ok"
+        else:
+            ready = any(up)
+        status = "ok" if all(up) else "degraded" if ready else "unavailable"
+        body = {"status": status, "policy": policy, "databases": databases}
+        return json_response(body, status=200 if ready else NOT_READY_STATUS)
 
 
 async def _ping(store: SessionStore) -> str:

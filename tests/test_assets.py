@@ -24,6 +24,8 @@ import attrs
 import pytest
 import yaml
 
+from agno_session_aio.config import Config
+
 ROOT: Final = Path(__file__).resolve().parents[1]
 DOCKERFILE: Final = ROOT / "Dockerfile"
 COMPOSE_FILE: Final = ROOT / "docker-compose.session.yml"
@@ -305,6 +307,9 @@ def test_chart_deployment_settings(helm: Any) -> None:
     assert secret_refs == [manifests["Secret"]["metadata"]["name"]]
     assert set(manifests["Secret"]["data"]) == {"AGNO_PG_DSN"}
     assert manifests["ConfigMap"]["data"]["AGNO_SERVICE_PORT"] == "8080"
+    # The values the service parses: a pod must not fail to start on the chart's own defaults.
+    config = Config.from_env(manifests["ConfigMap"]["data"])
+    assert (config.readiness, config.max_body_bytes) == ("any", 64 * 1024 * 1024)
 
 
 def test_chart_refuses_to_render_without_a_dsn(helm: Any) -> None:

@@ -131,3 +131,14 @@ def test_prepared_statements_setting() -> None:
     assert Config.from_env({"AGNO_PG_PREPARED_STATEMENTS": "off"}).prepared_statements is False
     with pytest.raises(ConfigError, match="AGNO_PG_PREPARED_STATEMENTS"):
         Config.from_env({"AGNO_PG_PREPARED_STATEMENTS": "sometimes"})
+
+
+def test_readiness_and_body_limit_settings() -> None:
+    defaults = Config.from_env({})
+    assert (defaults.readiness, defaults.max_body_bytes) == ("any", 64 * 1024 * 1024)
+    chosen = Config.from_env({"AGNO_READINESS": "ALL", "AGNO_MAX_BODY_BYTES": "2048"})
+    assert (chosen.readiness, chosen.max_body_bytes) == ("all", 2048)
+    with pytest.raises(ConfigError, match="AGNO_READINESS='some' must be one of any, all, default"):
+        Config.from_env({"AGNO_READINESS": "some"})
+    with pytest.raises(ConfigError, match="AGNO_MAX_BODY_BYTES=10 is out of range"):
+        Config.from_env({"AGNO_MAX_BODY_BYTES": "10"})

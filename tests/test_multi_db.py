@@ -31,7 +31,7 @@ async def test_multi_db_routes_by_db_id(aiohttp_client: AiohttpClient, two_db_co
     assert (await client.get("/sessions/m1?db_id=archive")).status == 404
     assert (await client.get("/sessions/m1?db_id=main")).status == 200
     ready = await (await client.get("/readyz")).json()
-    assert ready == {"status": "ok", "databases": {"main": "ok", "archive": "ok"}}
+    assert ready == {"status": "ok", "policy": "any", "databases": {"main": "ok", "archive": "ok"}}
 
 
 async def test_multi_db_without_db_id_is_400_like_agentos(aiohttp_client: AiohttpClient,

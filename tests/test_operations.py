@@ -80,17 +80,33 @@ async def test_statement_timeout_answers_504(aiohttp_client: AiohttpClient, conf
     assert (response.status, await response.json()) == (504, {"detail": "Database query timed out"})
 
 
-async def test_readiness_names_the_database_that_is_down(aiohttp_client: AiohttpClient, config: Config,
-                                                         pg_server_dsn: str) -> None:
+@pytest.mark.parametrize(("policy", "doomed_first", "ready"), [
+    ("any", False, True),
+    ("all", False, False),
+    # "default" follows the default database only: ready while it answers, not once it is the one down.
+    ("default", False, True),
+    ("default", True, False),
+])
+async def test_readiness_policy_with_one_database_down(aiohttp_client: AiohttpClient, config: Config,
+                                                       pg_server_dsn: str, policy: str, doomed_first: bool,
+                                                       ready: bool) -> None:
     doomed = create_database(pg_server_dsn)
-    two = attrs.evolve(config, databases=(*config.databases, DatabaseConfig("doomed", doomed)),
-                       pool_min_size=0)
+    databases = (*config.databases, DatabaseConfig("doomed", doomed))
+    two = attrs.evolve(config, databases=databases[::-1] if doomed_first else databases, pool_min_size=0,
+                       default_db_id="doomed" if doomed_first else "default", default_db_explicit=True,
+                       readiness=policy)
     client = await aiohttp_client(create_app(two))
-    assert (await client.get("/readyz")).status == 200
+    response = await client.get("/readyz")
+    assert response.status == 200
+    assert (await response.json())["status"] == "ok"
     drop_database(pg_server_dsn, doomed)
     response = await client.get("/readyz")
-    assert response.status == 503
-    assert await response.json() == {"status": "unavailable", "databases": {"default": "ok", "doomed": "down"}}
+    assert response.status == (200 if ready else 503)
+    assert await response.json() == {"status": "degraded" if ready else "unavailable", "policy": policy,
+                                     "databases": {"default": "ok", "doomed": "down"}}
+    # The other database keeps serving, whatever readiness says.
+    assert (await client.get("/sessions?db_id=default")).status == 200
+    assert (await client.get("/sessions?db_id=doomed")).status == 503
     assert (await client.get("/healthz")).status == 200
 
 

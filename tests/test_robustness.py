@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
+import attrs
 import pytest
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
@@ -157,3 +159,25 @@ async def test_cors_like_agentos(client: TestClient) -> None:
     other = await client.get("/sessions", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
     assert (await client.get("/sessions")).headers["Vary"] == "Origin"
+
+
+async def test_bodies_of_several_mib_are_stored_and_the_limit_is_a_setting(
+        aiohttp_client: AiohttpClient, config: Config, pg_dsn: str) -> None:
+    # AgentOS has no body limit; ours is AGNO_MAX_BODY_BYTES (64 MiB by default).
+    client = await aiohttp_client(create_app(config))
+    state = {"blob": "x" * (3 * 1024 * 1024)}
+
+    def body(data: Any) -> dict[str, Any]:
+        # A stream: the test client refuses large bytes bodies.
+        return {"data": io.BytesIO(json.dumps(data).encode()), "headers": {"Content-Type": "application/json"}}
+
+    assert (await client.post("/sessions", **body({"session_id": "big-body", "session_state": state}))).status == 201
+    assert (await client.patch("/sessions/big-body", **body({"session_state": {**state, "more": 1}}))).status == 200
+    stored = run_sql(pg_dsn, "SELECT length(session_data->'session_state'->>'blob') FROM ai.agno_sessions")
+    assert stored == [(3 * 1024 * 1024,)]
+    small = await aiohttp_client(create_app(attrs.evolve(config, max_body_bytes=4096)))
+    response = await small.post("/sessions", json={"session_id": "too-big", "session_state": {"s": "x" * 5000}})
+    assert response.status == 413
+    assert await response.json() == {"detail": "Request body is larger than 4096 bytes (AGNO_MAX_BODY_BYTES)"}
+    assert (await small.post("/sessions", json={"session_id": "fits"})).status == 201
+    assert run_sql(pg_dsn, "SELECT session_id FROM ai.agno_sessions ORDER BY 1") == [("big-body",), ("fits",)]
