@@ -47,6 +47,14 @@ class BodyTooLarge(ApiError):
         super().__init__(413, f"Request body is larger than {limit} bytes (AGNO_MAX_BODY_BYTES)")
 
 
+class ValueRefused(ApiError):
+    """400: PostgreSQL refused a value the request sent (a limit such as the btree key size, an invalid
+    value), which is the client's to change, not an outage."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(400, f"The database cannot store this request's values: {reason}")
+
+
 class Conflict(ApiError):
     """409: the session id is already taken."""
 

@@ -8,6 +8,7 @@ from typing import Any, Final
 import orjson
 from aiohttp import web
 
+from . import deepjson
 from .errors import error_body
 
 # orjson reads integers beyond 64 bits as floats (silently lossy) and refuses deep nesting; a run of
@@ -26,22 +27,45 @@ def _has_long_digit_run(text: str | bytes) -> bool:
 
 
 def loads(text: str | bytes) -> Any:
-    """Decode JSON exactly (JSONB columns): orjson when that is lossless, else the stdlib."""
+    """Decode JSON exactly (JSONB columns): orjson when that is lossless, else the stdlib, and past the
+    stdlib's nesting limit deepjson (PostgreSQL stores deeper documents than either C parser reads)."""
     if not _has_long_digit_run(text):
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:
             pass  # nesting beyond orjson's limit; the stdlib decides
-    return json.loads(text)
+    try:
+        return json.loads(text)
+    except RecursionError:
+        return deepjson.loads(text if isinstance(text, str) else text.decode())
 
 
 def dumps(data: Any) -> bytes:
     """Compact UTF-8 JSON; the stdlib (ASCII-escaped) for what orjson refuses: huge ints, deep nesting,
-    lone surrogates."""
+    lone surrogates; deepjson past the stdlib's nesting limit."""
     try:
         return orjson.dumps(data)
     except TypeError:
-        return json.dumps(data, separators=(",", ":")).encode()
+        try:
+            return json.dumps(data, separators=(",", ":")).encode()
+        except RecursionError:
+            return deepjson.dumps(data).encode()
+
+
+def python_dumps(data: Any, *, indent: int | None = None) -> str:
+    """What Python's json.dumps(data, indent=indent, default=str) writes (agno's derived texts), at any depth."""
+    try:
+        return json.dumps(data, indent=indent, default=str)
+    except RecursionError:
+        return deepjson.dumps(data, indent=indent, separators=(", ", ": ") if indent is None else (",", ": "))
+
+
+def python_str(data: Any) -> str:
+    """str(data), as agno's texts use it for lists, at any depth."""
+    try:
+        return str(data)
+    except RecursionError:
+        return deepjson.python_repr(data)
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:

@@ -7,6 +7,7 @@ and raises one ValidationFailed listing them all.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from typing import Any, Final, cast
@@ -14,7 +15,7 @@ from typing import Any, Final, cast
 import attrs
 from multidict import MultiMapping
 
-from . import writes
+from . import deepjson, writes
 from .errors import BadRequest, ValidationFailed
 from .records import Json, SessionQuery
 from .rules import RUN_STATUSES, SESSION_TYPES
@@ -29,6 +30,16 @@ FALSE_WORDS: Final = frozenset({"0", "off", "f", "false", "n", "no"})
 TYPE_EXPECTED: Final = "'agent', 'team' or 'workflow'"
 ORDER_EXPECTED: Final = "'asc' or 'desc'"
 MISSING: Final = object()
+# Bodies nested deeper than the stdlib parser reads are parsed without recursion, up to this depth (above
+# the about 13 000 levels PostgreSQL stores with its default max_stack_depth) and this size.
+MAX_NESTING: Final = 20_000
+DEEP_BODY_MAX_BYTES: Final = 8 * 1024 * 1024
+# What can make a body unstorable as sent: an escape (NUL, half a surrogate pair), NaN or Infinity, or a
+# number too large for a float (a three-digit exponent or a very long mantissa); only then is it walked.
+_MAY_BE_UNSTORABLE: Final = re.compile(rb"\\u|NaN|Infinity|[eE]\+?0*[1-9][0-9]{2}|[0-9]{300}")
+UNICODE_MESSAGE: Final = "Input should be a valid string, unable to parse raw data as a unicode string"
+NUL_KEY_MESSAGE: Final = "Value error, a key cannot contain NUL (\\u0000): PostgreSQL cannot store it"
+FINITE_MESSAGE: Final = "Input should be a finite number"
 
 
 def _error(kind: str, loc: list[Any], msg: str, value: Any, ctx: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -156,7 +167,9 @@ class _Collector:
 def decode_body(raw: bytes, content_type: str | None) -> Any:
     """The request body as FastAPI sees it: MISSING when empty, JSON when JSON-typed, else the raw text.
 
-    Raises ValidationFailed for malformed JSON with Python's json error message and offset, like FastAPI.
+    Raises ValidationFailed for malformed JSON with Python's json error message and offset, like FastAPI,
+    and for JSON that PostgreSQL's JSONB cannot hold as sent (lone surrogates, NaN and infinities, a key
+    holding NUL), naming where.
     """
     if not raw:
         return MISSING
@@ -167,21 +180,69 @@ def decode_body(raw: bytes, content_type: str | None) -> Any:
         # The stdlib parser, not orjson: FastAPI uses it, and its error texts and offsets are the contract.
         body = json.loads(raw)
     except json.JSONDecodeError as exc:
-        entry = _error("json_invalid", ["body", exc.pos], "JSON decode error", {}, {"error": exc.msg})
-        raise ValidationFailed([entry]) from None
-    except (UnicodeDecodeError, RecursionError) as exc:
-        reason = "Invalid UTF-8" if isinstance(exc, UnicodeDecodeError) else "Nesting too deep"
-        raise ValidationFailed([_error("json_invalid", ["body", 0], "JSON decode error", {}, {"error": reason})]) from None
-    if b"\\u" in raw and _has_lone_surrogate(body):
-        # JSON may escape half a surrogate pair; PostgreSQL cannot store it, so refuse it up front.
-        msg = "Input should be a valid string, unable to parse raw data as a unicode string"
-        raise ValidationFailed([_error("string_unicode", ["body"], msg, {})])
+        raise ValidationFailed([_json_invalid(exc.pos, exc.msg)]) from None
+    except UnicodeDecodeError:
+        raise ValidationFailed([_json_invalid(0, "Invalid UTF-8")]) from None
+    except RecursionError:
+        body = _deep_body(raw)
+    if _MAY_BE_UNSTORABLE.search(raw):
+        _check_storable(body)
     return body
 
 
-def _has_lone_surrogate(body: Any) -> bool:
+def _json_invalid(position: int, reason: str) -> dict[str, Any]:
+    return _error("json_invalid", ["body", position], "JSON decode error", {}, {"error": reason})
+
+
+def _deep_body(raw: bytes) -> Any:
+    """A body nested beyond the stdlib parser's recursion limit, read without recursion, within bounds."""
+    if len(raw) > DEEP_BODY_MAX_BYTES:
+        raise ValidationFailed([_json_invalid(0, "Nesting too deep")])
     try:
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
+        return deepjson.loads(raw.decode("utf-8"), max_depth=MAX_NESTING)
+    except json.JSONDecodeError as exc:
+        raise ValidationFailed([_json_invalid(exc.pos, exc.msg)]) from None
+    except UnicodeDecodeError:
+        raise ValidationFailed([_json_invalid(0, "Invalid UTF-8")]) from None
+    except deepjson.TooDeep:
+        raise ValidationFailed([_json_invalid(0, "Nesting too deep")]) from None
+
+
+def _check_storable(body: Any) -> None:
+    """Walk the body (without recursion) for what PostgreSQL's JSONB cannot hold; 422 at the first found."""
+    # Each entry: (value, its key or index, the entry of its parent), so a path is built only on failure.
+    pending: list[tuple[Any, Any, Any]] = [(body, None, None)]
+    while pending:
+        entry = pending.pop()
+        value = entry[0]
+        if isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                if "\x00" in key:
+                    raise ValidationFailed([_error("value_error", _body_path(entry) + [key], NUL_KEY_MESSAGE, key)])
+                if _is_lone_surrogate(key):
+                    raise ValidationFailed([_error("string_unicode", ["body"], UNICODE_MESSAGE, {})])
+                pending.append((item, key, entry))
+        elif isinstance(value, list):
+            pending.extend((item, index, entry) for index, item in reversed(list(enumerate(value))))
+        elif isinstance(value, str):
+            if _is_lone_surrogate(value):
+                raise ValidationFailed([_error("string_unicode", ["body"], UNICODE_MESSAGE, {})])
+        elif isinstance(value, float) and not math.isfinite(value):
+            literal = "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+            raise ValidationFailed([_error("finite_number", _body_path(entry), FINITE_MESSAGE, literal)])
+
+
+def _body_path(entry: tuple[Any, Any, Any]) -> list[Any]:
+    path = []
+    while entry[2] is not None:
+        path.append(entry[1])
+        entry = entry[2]
+    return ["body", *reversed(path)]
+
+
+def _is_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
     except UnicodeEncodeError:
         return True
     return False

@@ -7,10 +7,10 @@ routes drop null fields in the view via `without_nulls`.
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Mapping
 from typing import Any, Final
 
+from .jsonutil import python_dumps
 from .records import Json, NameSource, Row, SessionListRecord, SessionQuery
 from .rules import (
     adapter_sdk,
@@ -406,5 +406,5 @@ def run_preview(rendered: Json) -> Json:
 def _preview(value: Any) -> str | None:
     if value is None:
         return None
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = value if isinstance(value, str) else python_dumps(value)
     return text[:RUN_PREVIEW_CHARS]

@@ -6,11 +6,11 @@ Shared by rendering and write planning; each rule exists once.
 from __future__ import annotations
 
 import datetime
-import json
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
+from .jsonutil import python_dumps, python_str
 from .records import Json, NameSource
 
 
@@ -55,10 +55,10 @@ def stringify(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
-        return json.dumps(value, indent=2, default=str)
+        return python_dumps(value, indent=2)
     if isinstance(value, list) and value and isinstance(value[0], dict) and value[0].get("role") == "user":
-        return value[0].get("content", str(value))  # type: ignore[no-any-return]
-    return str(value)
+        return value[0].get("content", python_str(value))  # type: ignore[no-any-return]
+    return python_str(value)
 
 
 def detect_session_type(row: Mapping[str, Any]) -> str:
@@ -133,7 +133,7 @@ def derive_session_name(session_type: str, stored_name: Any, workflow_name: Any,
         if isinstance(first_input, str):
             return first_input
         if isinstance(first_input, dict):
-            return json.dumps(first_input)
+            return python_dumps(first_input)
         return f"New {workflow_name} Session" if workflow_name else ""
     if session_type == "team":
         runs = [run for run in runs if not run.has_agent_id]

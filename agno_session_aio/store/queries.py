@@ -5,6 +5,7 @@ No I/O here: sessions.py runs what these functions build.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -20,15 +21,13 @@ from .schema import TableNames
 JSON_COLUMNS_WRITTEN = ("session_data", "agent_data", "team_data", "workflow_data", "metadata", "summary")
 
 
-def strip_nul(value: Any) -> Any:
-    """PostgreSQL rejects \\u0000 in JSONB and text; agno strips it before writing, so do we."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {strip_nul(k): strip_nul(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [strip_nul(v) for v in value]
-    return value
+# One escape sequence of JSON text, so `\\u0000` (an escaped backslash, then "u0000") is never taken for NUL.
+JSON_ESCAPE = re.compile(rb"\\(u0000|.)")
+
+
+def strip_nul(text: str) -> str:
+    """PostgreSQL rejects NUL in text and JSONB; agno strips it before writing, so do we."""
+    return text.replace("\x00", "")
 
 
 def has_nul(*values: str | None) -> bool:
@@ -37,8 +36,15 @@ def has_nul(*values: str | None) -> bool:
 
 
 def jsonb(value: Any) -> psycopg2.extras.Json:
-    """A JSONB parameter; None becomes the JSON literal null, as agno writes it (contract §2.2)."""
-    return psycopg2.extras.Json(strip_nul(value), dumps=lambda v: jsonutil.dumps(v).decode())
+    """A JSONB parameter, encoded once; None becomes the JSON literal null, as agno writes it (contract §2.2).
+
+    NUL characters in strings are stripped, as agno does, from the encoded text: no walk of the value,
+    however deep (params refuses a key holding NUL, so no two keys can merge here).
+    """
+    text = jsonutil.dumps(value)
+    if b"\\u0000" in text:
+        text = JSON_ESCAPE.sub(lambda escape: b"" if escape.group(1) == b"u0000" else escape.group(0), text)
+    return psycopg2.extras.Json(text.decode(), dumps=lambda encoded: encoded)
 
 
 def list_page(tables: TableNames, query: SessionQuery) -> tuple[str, dict[str, Any]]:

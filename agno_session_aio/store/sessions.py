@@ -7,13 +7,13 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 import aiopg
 import psycopg2
 import psycopg2.errors
 
-from ..errors import DatabaseBusy, DatabaseTimedOut, DatabaseUnavailable
+from ..errors import DatabaseBusy, DatabaseTimedOut, DatabaseUnavailable, ValueRefused
 from ..records import PatchedSession, Row, SessionChanges, SessionPage, SessionQuery, SessionWithRuns
 from . import queries, schema, sql
 from .connections import ConnectionPool, Lease
@@ -21,6 +21,11 @@ from .prepared import PreparedStatements, StatementCache, statement
 from .schema import TableNames
 
 logger = logging.getLogger(__name__)
+
+# SQLSTATE classes of errors the request's own values cause: 22 data exception (an invalid or unstorable
+# value) and 54 program limit exceeded (an index key too long, JSON nested too deep). psycopg2 files
+# class 54 under OperationalError with real outages, so the class decides, not the exception type.
+CLIENT_CAUSED_CLASSES: Final = frozenset({"22", "54"})
 
 
 class SessionStore:
@@ -77,7 +82,11 @@ class SessionStore:
             # PostgreSQL only notices when it next writes, so stop the query on the server as well.
             self._cancel_backend(backend_pid)
             raise
-        except psycopg2.OperationalError as exc:
+        except (psycopg2.DataError, psycopg2.OperationalError) as exc:
+            if (exc.pgcode or "")[:2] in CLIENT_CAUSED_CLASSES:
+                reason = exc.diag.message_primary or str(exc).strip()
+                logger.info("database %s refused a request's values: %s", self.db_id, reason)
+                raise ValueRefused(reason) from exc
             logger.warning("database %s failed mid-request: %s", self.db_id, exc)
             raise DatabaseUnavailable(self.db_id) from exc
         finally:
