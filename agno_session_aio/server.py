@@ -32,10 +32,15 @@ def serve(config: Config, workers: int = 1) -> None:
         _supervise(config, workers)
 
 
-def _new_loop() -> asyncio.AbstractEventLoop:
+def _new_loop(choice: str) -> asyncio.AbstractEventLoop:
+    """AGNO_EVENT_LOOP: uvloop where installed ("auto"), or the one asked for."""
+    if choice == "asyncio":
+        return asyncio.new_event_loop()
     try:
         import uvloop
     except ImportError:
+        if choice == "uvloop":
+            sys.exit("agno-session-aio: AGNO_EVENT_LOOP=uvloop, but uvloop is not installed (the `fast` extra)")
         return asyncio.new_event_loop()
     return uvloop.new_event_loop()
 
@@ -51,7 +56,7 @@ def _serve_one(config: Config, *, reuse_port: bool) -> None:
             shutdown_timeout=config.shutdown_grace,
             keepalive_timeout=75,
             access_log_class=JsonAccessLogger,
-            loop=_new_loop(),
+            loop=_new_loop(config.event_loop),
             print=lambda banner: logger.info("session service listening on :%s", _bound_port(banner, config.port)),
         )
     except (DatabaseStartupError, EmbeddedUnavailable) as exc:

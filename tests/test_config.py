@@ -142,3 +142,10 @@ def test_readiness_and_body_limit_settings() -> None:
         Config.from_env({"AGNO_READINESS": "some"})
     with pytest.raises(ConfigError, match="AGNO_MAX_BODY_BYTES=10 is out of range"):
         Config.from_env({"AGNO_MAX_BODY_BYTES": "10"})
+
+
+def test_event_loop_setting() -> None:
+    assert Config.from_env({}).event_loop == "auto"
+    assert Config.from_env({"AGNO_EVENT_LOOP": "asyncio"}).event_loop == "asyncio"
+    with pytest.raises(ConfigError, match="AGNO_EVENT_LOOP='tornado' must be one of auto, uvloop, asyncio"):
+        Config.from_env({"AGNO_EVENT_LOOP": "tornado"})

@@ -26,6 +26,8 @@ class Lease:
 
     conn: aiopg.Connection
     cursor: aiopg.Cursor
+    # The server process serving this connection, read once: cancelling needs it after aiopg closed conn.
+    backend_pid: int
 
 
 class ConnectionPool:
@@ -165,7 +167,7 @@ class ConnectionPool:
         except BaseException:
             conn.close()
             raise
-        return Lease(conn, cursor)
+        return Lease(conn, cursor, conn.raw.get_backend_pid())
 
     async def close(self, timeout: float = 5.0) -> None:
         """Close free connections now, leased ones as they come back, and after `timeout` the rest too."""

@@ -69,7 +69,6 @@ class SessionStore:
         """
         lease = self.pool.acquire_nowait() or await self._wait_for_connection()
         started = time.perf_counter()
-        backend_pid = lease.conn.raw.get_backend_pid()
         try:
             yield lease.cursor
         except asyncio.CancelledError:
@@ -80,7 +79,7 @@ class SessionStore:
                 raise DatabaseTimedOut() from None
             # The request was cancelled (timeout, client gone, shutdown): aiopg closes the socket, but
             # PostgreSQL only notices when it next writes, so stop the query on the server as well.
-            self._cancel_backend(backend_pid)
+            self._cancel_backend(lease.backend_pid)
             raise
         except (psycopg2.DataError, psycopg2.OperationalError) as exc:
             if (exc.pgcode or "")[:2] in CLIENT_CAUSED_CLASSES:
@@ -88,6 +87,11 @@ class SessionStore:
                 logger.info("database %s refused a request's values: %s", self.db_id, reason)
                 raise ValueRefused(reason) from exc
             logger.warning("database %s failed mid-request: %s", self.db_id, exc)
+            raise DatabaseUnavailable(self.db_id) from exc
+        except psycopg2.InterfaceError as exc:
+            # The connection was closed under the statement: aiopg closes it when the server ends the
+            # session (a shutdown), and with uvloop that can land between execute and fetch.
+            logger.warning("database %s closed the connection mid-request: %s", self.db_id, exc)
             raise DatabaseUnavailable(self.db_id) from exc
         finally:
             self.pool.release(lease)
