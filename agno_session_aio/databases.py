@@ -19,6 +19,8 @@ from .store import SessionStore, TableNames, open_pool
 logger = logging.getLogger(__name__)
 
 # Besides its session table, agno lets `table` name these tables of a database (contract §1.6).
+# Seconds a statement may run past statement_timeout before the database counts as not answering.
+STATEMENT_GRACE: Final = 2.0
 OTHER_AGNO_TABLES: Final = ("agno_memories", "agno_learnings", "agno_metrics", "agno_eval_runs", "agno_knowledge")
 
 
@@ -82,6 +84,9 @@ async def pg_pools(app: web.Application) -> AsyncIterator[None]:
                         minsize=config.pool_min_size,
                         maxsize=config.pool_max_size,
                         timeout=config.connect_timeout,
+                        # PostgreSQL stops a statement at statement_timeout; one it leaves unanswered
+                        # past that is a database that is not answering at all (503, not 504).
+                        operation_timeout=config.statement_timeout + STATEMENT_GRACE,
                     )
                 )
                 store = SessionStore(
@@ -92,6 +97,7 @@ async def pg_pools(app: web.Application) -> AsyncIterator[None]:
                     observe=_observer(app),
                     cancel_dsn=database.dsn,
                     prepared=config.prepared_statements,
+                    probe_timeout=min(config.connect_timeout, config.pool_acquire_timeout),
                 )
                 created = await store.ensure_tables()
             except Exception as exc:

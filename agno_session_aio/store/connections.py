@@ -41,12 +41,15 @@ class ConnectionPool:
         maxsize: int,
         connect_timeout: float,
         options: str,
+        operation_timeout: float | None = None,
         on_connect: Callable[[aiopg.Connection], Awaitable[None]] | None = None,
     ) -> None:
         self.dsn = dsn
         self.minsize = minsize
         self.maxsize = maxsize
         self._connect_timeout = connect_timeout
+        # aiopg bounds every statement by the connect timeout unless its cursor is told otherwise.
+        self._operation_timeout = operation_timeout or connect_timeout
         self._options = options
         self._on_connect = on_connect
         self._free: collections.deque[Lease] = collections.deque()
@@ -163,7 +166,7 @@ class ConnectionPool:
         try:
             if self._on_connect is not None:
                 await self._on_connect(conn)
-            cursor = await conn.cursor()
+            cursor = await conn.cursor(timeout=self._operation_timeout)
         except BaseException:
             conn.close()
             raise
@@ -196,7 +199,7 @@ async def _decode_json_with_jsonutil(conn: aiopg.Connection) -> None:
 
 @contextlib.asynccontextmanager
 async def open_pool(
-    dsn: str, *, options: str, minsize: int, maxsize: int, timeout: float
+    dsn: str, *, options: str, minsize: int, maxsize: int, timeout: float, operation_timeout: float | None = None
 ) -> AsyncIterator[ConnectionPool]:
     """A connection pool opened to `minsize`; JSON decodes through jsonutil."""
     pool = ConnectionPool(
@@ -205,6 +208,7 @@ async def open_pool(
         maxsize=maxsize,
         connect_timeout=timeout,
         options=options,
+        operation_timeout=operation_timeout,
         on_connect=_decode_json_with_jsonutil,
     )
     try:

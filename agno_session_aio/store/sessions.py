@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any, Final
 
 import aiopg
+import attrs
 import psycopg2
 import psycopg2.errors
 
@@ -28,6 +29,14 @@ logger = logging.getLogger(__name__)
 CLIENT_CAUSED_CLASSES: Final = frozenset({"22", "54"})
 
 
+@attrs.define(slots=True)
+class _Watch:
+    """One statement's request, and whether the probe found the server not answering."""
+
+    task: asyncio.Task[Any]
+    unresponsive: bool = False
+
+
 class SessionStore:
     """Reads and writes agno's session and run tables in one database."""
 
@@ -41,6 +50,7 @@ class SessionStore:
         observe: Callable[[str, str, float], None] | None = None,
         cancel_dsn: str | None = None,
         prepared: bool = True,
+        probe_timeout: float = 5.0,
     ) -> None:
         self.db_id = db_id
         self.pool = pool
@@ -49,6 +59,8 @@ class SessionStore:
         self.observe = observe
         self.cancel_dsn = cancel_dsn
         self._cancellations: set[asyncio.Task[None]] = set()
+        self._probe: asyncio.Task[bool] | None = None
+        self.probe_timeout = probe_timeout
         # Requests waiting for a free connection right now (a metrics gauge).
         self.waiting = 0
         self._select_session = tables.render(sql.SELECT_SESSION)
@@ -69,13 +81,23 @@ class SessionStore:
         """
         lease = self.pool.acquire_nowait() or await self._wait_for_connection()
         started = time.perf_counter()
+        task = asyncio.current_task()
+        assert task is not None
+        # A statement still running after acquire_timeout gets the server probed; if the server does not
+        # answer the probe either, the request is given up as 503 instead of waiting out its timeouts.
+        watch = _Watch(task)
+        watchdog = asyncio.get_running_loop().call_later(self.acquire_timeout, self._probe_for, watch)
         try:
             yield lease.cursor
         except asyncio.CancelledError:
+            if watch.unresponsive:
+                task.uncancel()
+                logger.warning("database %s does not answer: gave up a statement after %.1fs",
+                               self.db_id, time.perf_counter() - started)
+                raise DatabaseUnavailable(self.db_id) from None
             # aiopg turns PostgreSQL's QueryCanceled (statement_timeout) into CancelledError
             # (aiopg/connection.py: _poll); only a task nobody asked to cancel can have got it that way.
-            task = asyncio.current_task()
-            if task is not None and task.cancelling() == 0:
+            if task.cancelling() == 0:
                 raise DatabaseTimedOut() from None
             # The request was cancelled (timeout, client gone, shutdown): aiopg closes the socket, but
             # PostgreSQL only notices when it next writes, so stop the query on the server as well.
@@ -88,12 +110,17 @@ class SessionStore:
                 raise ValueRefused(reason) from exc
             logger.warning("database %s failed mid-request: %s", self.db_id, exc)
             raise DatabaseUnavailable(self.db_id) from exc
+        except TimeoutError as exc:
+            # aiopg's own bound on a statement (the pool's operation_timeout, past statement_timeout).
+            logger.warning("database %s left a statement unanswered past statement_timeout", self.db_id)
+            raise DatabaseUnavailable(self.db_id) from exc
         except psycopg2.InterfaceError as exc:
             # The connection was closed under the statement: aiopg closes it when the server ends the
             # session (a shutdown), and with uvloop that can land between execute and fetch.
             logger.warning("database %s closed the connection mid-request: %s", self.db_id, exc)
             raise DatabaseUnavailable(self.db_id) from exc
         finally:
+            watchdog.cancel()
             self.pool.release(lease)
             if self.observe is not None:
                 self.observe(self.db_id, operation, time.perf_counter() - started)
@@ -111,6 +138,31 @@ class SessionStore:
             raise DatabaseUnavailable(self.db_id) from exc
         finally:
             self.waiting -= 1
+
+    def _probe_for(self, watch: _Watch) -> None:
+        """Probe the server (one probe at a time, shared) and give up `watch`'s request if it fails."""
+        if self._probe is None or self._probe.done():
+            self._probe = asyncio.get_running_loop().create_task(self._server_answers())
+
+        def give_up_if_down(probe: asyncio.Task[bool]) -> None:
+            if not probe.cancelled() and not probe.result() and not watch.task.done():
+                watch.unresponsive = True
+                watch.task.cancel()
+
+        self._probe.add_done_callback(give_up_if_down)
+
+    async def _server_answers(self) -> bool:
+        """Whether a new connection gets `SELECT 1` answered within the probe bound."""
+        if self.cancel_dsn is None:
+            return True
+        try:
+            async with asyncio.timeout(self.probe_timeout):
+                async with aiopg.connect(self.cancel_dsn, timeout=self.probe_timeout) as conn, conn.cursor() as cur:
+                    await cur.execute(sql.PING)
+                    await cur.fetchone()
+        except (psycopg2.Error, OSError, TimeoutError):
+            return False
+        return True
 
     def _cancel_backend(self, pid: int) -> None:
         if self.cancel_dsn is None:
