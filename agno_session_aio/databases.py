@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -12,9 +13,9 @@ import psycopg2.extensions
 from aiohttp import web
 
 from .config import Config, DatabaseConfig, redact_dsn
-from .errors import BadRequest, NotFound
+from .errors import ApiError, BadRequest, NotFound
 from .keys import CONFIG_KEY, DATABASES_KEY, EMBEDDED_DSN_KEY, METRICS_KEY
-from .store import SessionStore, TableNames, open_pool
+from .store import SessionStore, TableNames, connection_pool
 
 logger = logging.getLogger(__name__)
 
@@ -70,47 +71,90 @@ def _connection_options(dsn: str, config: Config) -> str:
 
 @contextlib.asynccontextmanager
 async def pg_pools(app: web.Application) -> AsyncIterator[None]:
-    """Open one pool per db_id, make sure agno's tables exist, and close the pools in reverse on exit."""
+    """Open one pool per db_id and make sure agno's tables exist; close the pools in reverse on exit.
+
+    Databases that cannot be used at start-up are served as 503 until they answer (their tables are
+    created then); only when none can be used does start-up fail, naming each and why.
+    """
     config = app[CONFIG_KEY]
     tables = TableNames(config.db_schema, config.session_table, config.runs_table)
     async with contextlib.AsyncExitStack() as stack:
         stores = {}
         for database in _database_configs(app):
-            try:
-                pool = await stack.enter_async_context(
-                    open_pool(
-                        database.dsn,
-                        options=_connection_options(database.dsn, config),
-                        minsize=config.pool_min_size,
-                        maxsize=config.pool_max_size,
-                        timeout=config.connect_timeout,
-                        # PostgreSQL stops a statement at statement_timeout; one it leaves unanswered
-                        # past that is a database that is not answering at all (503, not 504).
-                        operation_timeout=config.statement_timeout + STATEMENT_GRACE,
-                    )
+            pool = await stack.enter_async_context(
+                connection_pool(
+                    database.dsn,
+                    options=_connection_options(database.dsn, config),
+                    minsize=config.pool_min_size,
+                    maxsize=config.pool_max_size,
+                    timeout=config.connect_timeout,
+                    # PostgreSQL stops a statement at statement_timeout; one it leaves unanswered
+                    # past that is a database that is not answering at all (503, not 504).
+                    operation_timeout=config.statement_timeout + STATEMENT_GRACE,
                 )
-                store = SessionStore(
-                    database.db_id,
-                    pool,
-                    tables,
-                    acquire_timeout=config.pool_acquire_timeout,
-                    observe=_observer(app),
-                    cancel_dsn=database.dsn,
-                    prepared=config.prepared_statements,
-                    probe_timeout=min(config.connect_timeout, config.pool_acquire_timeout),
-                )
-                created = await store.ensure_tables()
-            except Exception as exc:
-                raise DatabaseStartupError(
-                    f"database {database.db_id!r} ({redact_dsn(database.dsn)}) is not usable: {exc}".strip()
-                ) from exc
-            if created:
-                logger.info("created tables %s in database %s", ", ".join(created), database.db_id)
+            )
+            stores[database.db_id] = SessionStore(
+                database.db_id,
+                pool,
+                tables,
+                acquire_timeout=config.pool_acquire_timeout,
+                observe=_observer(app),
+                cancel_dsn=database.dsn,
+                prepared=config.prepared_statements,
+                probe_timeout=min(config.connect_timeout, config.pool_acquire_timeout),
+            )
             # Registered after the pool, so it runs before the pool closes.
-            stack.push_async_callback(store.drain)
-            stores[database.db_id] = store
+            stack.push_async_callback(stores[database.db_id].drain)
+        failures = dict(zip(stores, await asyncio.gather(*(_start(store) for store in stores.values()))))
+        failures = {db_id: reason for db_id, reason in failures.items() if reason is not None}
+        if len(failures) == len(stores):
+            dsns = {database.db_id: database.dsn for database in _database_configs(app)}
+            raise DatabaseStartupError("no database can be used: " + "; ".join(
+                f"{db_id!r} ({redact_dsn(dsns[db_id])}): {reason}" for db_id, reason in failures.items()))
+        for db_id, reason in failures.items():
+            logger.warning("database %s is not usable yet (%s); its requests answer 503 until it answers", db_id, reason)
+        if failures:
+            retry = asyncio.get_running_loop().create_task(_bootstrap_when_back([stores[db_id] for db_id in failures]))
+            stack.push_async_callback(_cancel, retry)
         app[DATABASES_KEY] = Databases(stores, config.default_db_id, config.default_db_explicit)
         yield
+
+
+async def _start(store: SessionStore) -> str | None:
+    """Open the pool and create missing tables; the reason it failed, or None."""
+    try:
+        await store.pool.open()
+        await store.ensure_tables()
+    except Exception as exc:  # every failure is reported, and the service starts with the others
+        return _reason(exc)
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    """A one-line reason, never empty (a timeout's text is)."""
+    cause = exc.__cause__ if isinstance(exc, ApiError) and exc.__cause__ is not None else exc
+    if isinstance(cause, TimeoutError):
+        return "no answer in time (AGNO_PG_CONNECT_TIMEOUT)"
+    text = " ".join(str(cause).split())
+    return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
+
+
+async def _bootstrap_when_back(stores: list[SessionStore], interval: float = 2.0) -> None:
+    """Create the tables of databases that were down at start-up as soon as each answers."""
+    while stores:
+        await asyncio.sleep(interval)
+        for store in list(stores):
+            with contextlib.suppress(Exception):  # still down: the next round tries again
+                await store.ensure_tables()
+            if store.bootstrapped:
+                logger.info("database %s answers again", store.db_id)
+                stores.remove(store)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def _observer(app: web.Application) -> Callable[[str, str, float], None]:

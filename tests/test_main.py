@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -89,8 +90,29 @@ def test_main_unreachable_database_is_one_clear_line_without_password() -> None:
     result = subprocess.run([sys.executable, "-m", "agno_session_aio"], capture_output=True, text=True, timeout=60,
                             env=_env(AGNO_PG_DSN=dsn, AGNO_PG_CONNECT_TIMEOUT="2"))
     assert result.returncode != 0
-    assert "database 'default'" in result.stderr and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("agno-session-aio: no database can be used: 'default' (postgresql://u:***@")
+    assert "OperationalError: Connection refused" in line and "Traceback" not in result.stderr
     assert "topsecret" not in result.stderr + result.stdout
+
+
+def test_main_exits_naming_every_database_when_none_answers() -> None:
+    # One refuses connections, the other accepts them and never answers (a black hole).
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        refused, silent_port = _free_port(), silent.getsockname()[1]
+        dsn_map = json.dumps({"refused": f"postgresql://u@127.0.0.1:{refused}/db",
+                              "silent": f"postgresql://u@127.0.0.1:{silent_port}/db"})
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, "-m", "agno_session_aio"], capture_output=True, text=True,
+                                timeout=60, env=_env(AGNO_SESSION_DSN_MAP=dsn_map, AGNO_PG_CONNECT_TIMEOUT="1.5"))
+    assert result.returncode != 0
+    (line,) = result.stderr.strip().splitlines()
+    assert "'refused' (" in line and "Connection refused" in line
+    assert "'silent' (" in line and "no answer in time (AGNO_PG_CONNECT_TIMEOUT)" in line
+    # Tried side by side, each within its connect timeout.
+    assert time.monotonic() - started < 15
 
 
 def test_main_without_embedded_extra_says_how_to_fix(tmp_path: Path) -> None:

@@ -224,3 +224,32 @@ async def test_a_frozen_database_answers_503_in_bounded_time_while_another_serve
         assert status == 200
     finally:
         drop_database(own_server.dsn, frozen_dsn)
+
+
+async def test_start_with_one_database_down_then_it_comes_back(aiohttp_client: AiohttpClient,
+                                                              own_server: OwnServer, pg_dsn: str) -> None:
+    late_dsn = create_database(own_server.dsn)
+    own_server.stop()
+    try:
+        config = Config(databases=(DatabaseConfig("main", pg_dsn), DatabaseConfig("late", late_dsn)),
+                        default_db_id="main", default_db_explicit=True, pool_acquire_timeout=1.0,
+                        connect_timeout=1.0)
+        client = await aiohttp_client(create_app(config))
+        assert (await client.post("/sessions", json={"session_id": "m1"})).status == 201
+        down = await client.get("/sessions?db_id=late")
+        assert (down.status, await down.json()) == (503, {"detail": "Database 'late' is unavailable"})
+        ready = await client.get("/readyz")
+        assert ready.status == 200 and (await ready.json())["databases"] == {"main": "ok", "late": "down"}
+    finally:
+        own_server.start()
+    # Back: its tables are created (by the retry loop or by this request) and it serves.
+    created = await client.post("/sessions?db_id=late", json={"session_id": "l1"})
+    assert created.status == 201, await created.text()
+    conn = psycopg2.connect(late_dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT table_name FROM ai.agno_schema_versions ORDER BY 1")
+            assert cur.fetchall() == [("agno_runs",), ("agno_sessions",)]
+    finally:
+        conn.close()
+        drop_database(own_server.dsn, late_dsn)

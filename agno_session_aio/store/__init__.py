@@ -5,8 +5,8 @@ schema (table names, bootstrap), queries (statements and parameters of a request
 and sessions (SessionStore, which runs them).
 """
 
-from .connections import ConnectionPool, open_pool
+from .connections import ConnectionPool, connection_pool
 from .schema import TableNames
 from .sessions import SessionStore
 
-__all__ = ["ConnectionPool", "SessionStore", "TableNames", "open_pool"]
+__all__ = ["ConnectionPool", "SessionStore", "TableNames", "connection_pool"]

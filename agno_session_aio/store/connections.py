@@ -71,7 +71,7 @@ class ConnectionPool:
         return len(self._free)
 
     async def open(self) -> None:
-        """Open `minsize` connections, so a database that cannot be reached fails start-up."""
+        """Open `minsize` connections; raises when the database cannot be reached."""
         while len(self._free) < self.minsize:
             self._free.append(await self._connect())
 
@@ -198,10 +198,10 @@ async def _decode_json_with_jsonutil(conn: aiopg.Connection) -> None:
 
 
 @contextlib.asynccontextmanager
-async def open_pool(
+async def connection_pool(
     dsn: str, *, options: str, minsize: int, maxsize: int, timeout: float, operation_timeout: float | None = None
 ) -> AsyncIterator[ConnectionPool]:
-    """A connection pool opened to `minsize`; JSON decodes through jsonutil."""
+    """A connection pool (the caller opens it), closed on exit; JSON decodes through jsonutil."""
     pool = ConnectionPool(
         dsn,
         minsize=minsize,
@@ -212,7 +212,6 @@ async def open_pool(
         on_connect=_decode_json_with_jsonutil,
     )
     try:
-        await pool.open()
         yield pool
     finally:
         await pool.close()

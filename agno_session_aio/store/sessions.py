@@ -60,6 +60,10 @@ class SessionStore:
         self.cancel_dsn = cancel_dsn
         self._cancellations: set[asyncio.Task[None]] = set()
         self._probe: asyncio.Task[bool] | None = None
+        # False until agno's tables are known to exist here (a database down at start-up gets them when
+        # it comes back: on the next request, or by the retry loop in databases.py).
+        self.bootstrapped = False
+        self._bootstrap: asyncio.Task[list[str]] | None = None
         self.probe_timeout = probe_timeout
         # Requests waiting for a free connection right now (a metrics gauge).
         self.waiting = 0
@@ -79,6 +83,8 @@ class SessionStore:
         An exhausted pool answers 503 after acquire_timeout instead of hanging the request;
         a database that cannot be reached answers 503 too.
         """
+        if not self.bootstrapped and operation != "bootstrap":
+            await self.ensure_tables()
         lease = self.pool.acquire_nowait() or await self._wait_for_connection()
         started = time.perf_counter()
         task = asyncio.current_task()
@@ -193,9 +199,27 @@ class SessionStore:
     # --- bootstrap ---------------------------------------------------------
 
     async def ensure_tables(self) -> list[str]:
-        """Create the schema, tables, indexes and version rows agno would, where missing; never alter."""
+        """Create the schema, tables, indexes and version rows agno would, where missing; never alter.
+
+        Returns the tables created. Concurrent callers share one attempt; raises (a 503 for a request)
+        while the database cannot be reached.
+        """
+        if self.bootstrapped:
+            return []
+        if self._bootstrap is None or self._bootstrap.done():
+            self._bootstrap = asyncio.get_running_loop().create_task(self._create_missing_tables())
+            # Retrieved here too, so an attempt whose requests all gave up leaves no "never retrieved" noise.
+            self._bootstrap.add_done_callback(lambda attempt: attempt.cancelled() or attempt.exception())
+        # Shielded: one request giving up (its timeout, its client gone) does not cancel the others' attempt.
+        return await asyncio.shield(self._bootstrap)
+
+    async def _create_missing_tables(self) -> list[str]:
         async with self._cursor("bootstrap") as cur, _transaction(cur):
-            return await schema.create_missing_tables(cur, self.tables)
+            created = await schema.create_missing_tables(cur, self.tables)
+        self.bootstrapped = True
+        if created:
+            logger.info("created tables %s in database %s", ", ".join(created), self.db_id)
+        return created
 
     async def has_table(self, table: str) -> bool:
         """Whether `table` exists in this database's schema (for the `table` query parameter)."""
