@@ -69,6 +69,8 @@ class Config:
     embedded_data_dir: Path | None = None
     # When /readyz says this process can serve: "any" database answers, "all" do, or the "default" one does.
     readiness: str = "any"
+    # Seconds an idle connection is kept, and a new request's headers may take to arrive.
+    keepalive_timeout: float = 75.0
     # "auto": uvloop when it is installed (the `fast` extra), else asyncio's own loop.
     event_loop: str = "auto"
     # Largest request body accepted; AgentOS has no limit, so real sessions must never reach it.
@@ -127,6 +129,7 @@ class Config:
             embedded_data_dir=Path(data_dir) if data_dir else None,
             readiness=_choice(environ, "AGNO_READINESS", READINESS_POLICIES),
             event_loop=_choice(environ, "AGNO_EVENT_LOOP", ("auto", "uvloop", "asyncio")),
+            keepalive_timeout=_float(environ, "AGNO_KEEPALIVE_TIMEOUT", 75.0),
             max_body_bytes=_int(environ, "AGNO_MAX_BODY_BYTES", 64 * 1024 * 1024, minimum=1024),
         )
 

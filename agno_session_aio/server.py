@@ -54,7 +54,8 @@ def _serve_one(config: Config, *, reuse_port: bool) -> None:
             reuse_port=reuse_port,
             # SIGTERM: stop accepting, let in-flight requests finish within the grace period, then clean up.
             shutdown_timeout=config.shutdown_grace,
-            keepalive_timeout=75,
+            # aiohttp counts it from the last answer (or the connect), so it also bounds slow headers.
+            keepalive_timeout=config.keepalive_timeout,
             access_log_class=JsonAccessLogger,
             loop=_new_loop(config.event_loop),
             print=lambda banner: logger.info("session service listening on :%s", _bound_port(banner, config.port)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -193,3 +194,26 @@ def test_main_rejects_bad_worker_counts() -> None:
     result = subprocess.run([sys.executable, "-m", "agno_session_aio", "--workers", "0"], env=_env(),
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "--workers=0" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_idle_and_slow_header_clients_are_cut_off_at_the_keepalive_timeout(pg_dsn: str) -> None:
+    port = _free_port()
+    proc = _start(_env(AGNO_PG_DSN=pg_dsn, AGNO_SERVICE_PORT=str(port), AGNO_KEEPALIVE_TIMEOUT="1"))
+    try:
+        _wait_healthy(port, proc)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as idle, \
+                socket.create_connection(("127.0.0.1", port), timeout=5) as trickling:
+            idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert idle.recv(4096).startswith(b"HTTP/1.1 200")
+            trickling.sendall(b"GET /healthz HTTP/1.1\r\n")
+            started = time.monotonic()
+            for _ in range(3):  # a header line every half second never completes the request
+                time.sleep(0.5)
+                with contextlib.suppress(OSError):
+                    trickling.sendall(b"X-Slow: 1\r\n")
+            assert idle.recv(4096) == b"" and trickling.recv(4096) == b""
+            assert time.monotonic() - started < 4
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            assert response.status == 200
+    finally:
+        _stop(proc)
