@@ -71,6 +71,8 @@ class Config:
     readiness: str = "any"
     # Seconds an idle connection is kept, and a new request's headers may take to arrive.
     keepalive_timeout: float = 75.0
+    # Open client connections per process; past it a new one gets a 503 and is closed.
+    max_connections: int = 2048
     # "auto": uvloop when it is installed (the `fast` extra), else asyncio's own loop.
     event_loop: str = "auto"
     # Largest request body accepted; AgentOS has no limit, so real sessions must never reach it.
@@ -130,6 +132,7 @@ class Config:
             readiness=_choice(environ, "AGNO_READINESS", READINESS_POLICIES),
             event_loop=_choice(environ, "AGNO_EVENT_LOOP", ("auto", "uvloop", "asyncio")),
             keepalive_timeout=_float(environ, "AGNO_KEEPALIVE_TIMEOUT", 75.0),
+            max_connections=_int(environ, "AGNO_MAX_CONNECTIONS", 2048, minimum=1),
             max_body_bytes=_int(environ, "AGNO_MAX_BODY_BYTES", 64 * 1024 * 1024, minimum=1024),
         )
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
-import re
 import signal
 import sys
 import time
@@ -18,6 +18,7 @@ from .app import create_app
 from .config import Config
 from .databases import DatabaseStartupError
 from .embedded import EmbeddedUnavailable
+from .listener import CappedRunner, ensure_file_descriptors
 from .logs import JsonAccessLogger, flush_logs
 from .tracing import otel_tracer
 
@@ -46,31 +47,57 @@ def _new_loop(choice: str) -> asyncio.AbstractEventLoop:
 
 
 def _serve_one(config: Config, *, reuse_port: bool) -> None:
+    """One process: serve until SIGTERM/SIGINT, then finish in-flight requests and clean up."""
+    loop = _new_loop(config.event_loop)
+    asyncio.set_event_loop(loop)
+    main = loop.create_task(_serve(config, reuse_port=reuse_port))
     try:
-        web.run_app(
-            create_app(config, otel_tracer()),
-            host=config.host,
-            port=config.port,
-            reuse_port=reuse_port,
-            # SIGTERM: stop accepting, let in-flight requests finish within the grace period, then clean up.
-            shutdown_timeout=config.shutdown_grace,
-            # aiohttp counts it from the last answer (or the connect), so it also bounds slow headers.
-            keepalive_timeout=config.keepalive_timeout,
-            access_log_class=JsonAccessLogger,
-            loop=_new_loop(config.event_loop),
-            print=lambda banner: logger.info("session service listening on :%s", _bound_port(banner, config.port)),
-        )
+        loop.run_until_complete(main)
+    except (web.GracefulExit, KeyboardInterrupt):
+        pass  # the runner's signal handlers raise GracefulExit; shutdown follows
     except (DatabaseStartupError, EmbeddedUnavailable) as exc:
         sys.exit(f"agno-session-aio: {exc}")
     finally:
-        # A forked worker exits without atexit hooks, which would drop the last queued log lines.
-        flush_logs()
+        try:
+            if not main.done():
+                main.cancel()  # runs _serve's cleanup: stop accepting, wait for in-flight requests
+                with contextlib.suppress(asyncio.CancelledError):
+                    loop.run_until_complete(main)
+        finally:
+            _cancel_remaining(loop)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+            # A forked worker exits without atexit hooks, which would drop the last queued log lines.
+            flush_logs()
 
 
-def _bound_port(banner: str, configured: int) -> str:
-    """The port run_app actually bound (differs from the configured one for port 0)."""
-    found = re.search(r":(\d+)\b", banner)
-    return found.group(1) if found else str(configured)
+async def _serve(config: Config, *, reuse_port: bool) -> None:
+    ensure_file_descriptors(config.max_connections)
+    runner = CappedRunner(
+        create_app(config, otel_tracer()),
+        max_connections=config.max_connections,
+        handle_signals=True,
+        access_log_class=JsonAccessLogger,
+        # aiohttp counts it from the last answer (or the connect), so it also bounds slow headers.
+        keepalive_timeout=config.keepalive_timeout,
+        # SIGTERM: stop accepting, let in-flight requests finish within the grace period, then clean up.
+        shutdown_timeout=config.shutdown_grace,
+    )
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, config.host, config.port, reuse_port=reuse_port)
+        await site.start()
+        logger.info("session service listening on :%s", runner.addresses[0][1])
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def _cancel_remaining(loop: asyncio.AbstractEventLoop) -> None:
+    tasks = asyncio.all_tasks(loop)
+    for task in tasks:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
 
 
 def _supervise(config: Config, workers: int) -> None:

@@ -149,3 +149,12 @@ def test_event_loop_setting() -> None:
     assert Config.from_env({"AGNO_EVENT_LOOP": "asyncio"}).event_loop == "asyncio"
     with pytest.raises(ConfigError, match="AGNO_EVENT_LOOP='tornado' must be one of auto, uvloop, asyncio"):
         Config.from_env({"AGNO_EVENT_LOOP": "tornado"})
+
+
+def test_connection_settings() -> None:
+    defaults = Config.from_env({})
+    assert (defaults.keepalive_timeout, defaults.max_connections) == (75.0, 2048)
+    chosen = Config.from_env({"AGNO_KEEPALIVE_TIMEOUT": "5", "AGNO_MAX_CONNECTIONS": "100"})
+    assert (chosen.keepalive_timeout, chosen.max_connections) == (5.0, 100)
+    with pytest.raises(ConfigError, match="AGNO_MAX_CONNECTIONS=0 is out of range"):
+        Config.from_env({"AGNO_MAX_CONNECTIONS": "0"})

@@ -217,3 +217,31 @@ def test_idle_and_slow_header_clients_are_cut_off_at_the_keepalive_timeout(pg_ds
             assert response.status == 200
     finally:
         _stop(proc)
+
+
+def test_connections_past_the_cap_get_a_503_and_serving_goes_on(pg_dsn: str) -> None:
+    port = _free_port()
+    proc = _start(_env(AGNO_PG_DSN=pg_dsn, AGNO_SERVICE_PORT=str(port), AGNO_MAX_CONNECTIONS="3"))
+    try:
+        _wait_healthy(port, proc)
+        time.sleep(0.2)  # the health check's connection is gone
+        held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(3)]
+        try:
+            time.sleep(0.2)
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as refused:
+                answer = refused.recv(4096)
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 503 ") and b"Connection: close" in head
+            assert json.loads(body) == {"detail": "Too many open connections, try again later (AGNO_MAX_CONNECTIONS)"}
+            # The connections already open are still served.
+            held[0].sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert held[0].recv(4096).startswith(b"HTTP/1.1 200")
+        finally:
+            for sock in held:
+                sock.close()
+        time.sleep(0.3)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            assert response.status == 200
+    finally:
+        output = _stop(proc)
+    assert "client connections open (AGNO_MAX_CONNECTIONS): refusing new ones with 503" in output
