@@ -3,6 +3,10 @@
 Idle and slow clients each hold a socket and memory. Past `max_connections` a new connection gets one
 JSON 503 and is closed, so the process keeps its file descriptors for the clients it already serves,
 and the limit being hit is logged (at most every LIMIT_LOG_INTERVAL seconds).
+
+aiohttp's C parser (llhttp) refuses any method it does not know with a plain-text 400 before the app
+sees the request; AgentOS routes such a request like any other (405 with `Allow`, or 404). A
+connection whose first request uses another method is therefore read by aiohttp's pure-Python parser.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import time
 from typing import Any, Final, cast
 
 from aiohttp import web
+from aiohttp.http_parser import HttpRequestParserPy
+from aiohttp.web_protocol import RequestHandler, RequestPayloadError
 
 from .errors import error_body
 from .jsonutil import dumps
@@ -39,6 +45,27 @@ class _Refusal(asyncio.Protocol):
         transport.close()
 
 
+# Request lines the C parser reads; a connection starting otherwise gets the pure-Python parser.
+COMMON_METHODS: Final = (b"GET ", b"POST ", b"PATCH ", b"DELETE ", b"PUT ", b"HEAD ", b"OPTIONS ")
+
+
+class _AnyMethodHandler(RequestHandler):
+    """aiohttp's handler, switching a connection to the pure-Python parser when it opens with another method."""
+
+    __slots__ = ("_checked",)
+
+    def data_received(self, data: bytes) -> None:
+        if not getattr(self, "_checked", False):
+            self._checked = True
+            if data and not data.startswith(COMMON_METHODS):
+                self._parser = HttpRequestParserPy(
+                    self, self._loop, self._read_bufsize, max_line_size=self.max_line_size,
+                    max_headers=self.max_headers, max_field_size=self.max_field_size,
+                    payload_exception=RequestPayloadError, max_msg_queue_size=self._max_msg_queue_size,
+                )
+        super().data_received(data)
+
+
 class CappedRunner(web.AppRunner):
     """An AppRunner whose sites accept at most `max_connections` open client connections."""
 
@@ -56,8 +83,10 @@ class CappedRunner(web.AppRunner):
 
     def _protocol(self) -> asyncio.Protocol:
         assert self._server is not None
-        if len(self._server.connections) < self._max_connections:
-            return self._server()
+        server = self._server
+        if len(server.connections) < self._max_connections:
+            # Built as Server() builds its handlers (its private kwargs: aiohttp is pinned below 4).
+            return _AnyMethodHandler(server, loop=server._loop, **server._kwargs)
         now = time.monotonic()
         if now - self._last_logged >= LIMIT_LOG_INTERVAL:
             self._last_logged = now

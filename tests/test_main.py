@@ -245,3 +245,31 @@ def test_connections_past_the_cap_get_a_503_and_serving_goes_on(pg_dsn: str) -> 
     finally:
         output = _stop(proc)
     assert "client connections open (AGNO_MAX_CONNECTIONS): refusing new ones with 503" in output
+
+
+def test_unknown_methods_are_routed_like_agentos(pg_dsn: str) -> None:
+    # aiohttp's C parser refuses methods it does not know with a plain 400; AgentOS answers 405 or 404.
+    port = _free_port()
+    proc = _start(_env(AGNO_PG_DSN=pg_dsn, AGNO_SERVICE_PORT=str(port)))
+    try:
+        _wait_healthy(port, proc)
+        for request, status, allow, detail in (
+            (b"FOO /sessions HTTP/1.1", 405, "GET", "Method Not Allowed"),
+            (b"PROPFIND /sessions/abc/rename HTTP/1.1", 405, "POST", "Method Not Allowed"),
+            (b"FOO /nowhere HTTP/1.1", 404, None, "Not Found"),
+        ):
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                sock.sendall(request + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
+                answer = b""
+                while chunk := sock.recv(65536):
+                    answer += chunk
+            head, _, body = answer.partition(b"\r\n\r\n")
+            lines = head.decode().split("\r\n")
+            headers = dict(line.split(": ", 1) for line in lines[1:])
+            assert lines[0].startswith(f"HTTP/1.1 {status} "), (request, lines[0])
+            assert headers.get("Allow") == allow and json.loads(body) == {"detail": detail}
+        # Known methods on other connections still take the fast parser and answer as before.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            assert response.status == 200
+    finally:
+        _stop(proc)
