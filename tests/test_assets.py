@@ -310,6 +310,7 @@ def test_chart_deployment_settings(helm: Any) -> None:
     # The values the service parses: a pod must not fail to start on the chart's own defaults.
     config = Config.from_env(manifests["ConfigMap"]["data"])
     assert (config.readiness, config.max_body_bytes) == ("any", 64 * 1024 * 1024)
+    assert (config.keepalive_timeout, config.max_connections) == (75.0, 2048)
 
 
 def test_chart_refuses_to_render_without_a_dsn(helm: Any) -> None:
