@@ -392,6 +392,24 @@ def parse_session(query: MultiMapping[str]) -> SessionParams:
 
 
 @attrs.frozen(kw_only=True)
+class MediaParams:
+    """GET /sessions/{id}/media/{storage_key}."""
+
+    session_type: str | None
+    scope: Scope
+    redirect: bool
+
+
+def parse_media(query: MultiMapping[str]) -> MediaParams:
+    c = _Collector()
+    session_type = _session_type(c, query)
+    scope = _scope(c, query)
+    redirect = c.boolean(query, "redirect")
+    c.check()
+    return MediaParams(session_type=session_type, scope=scope, redirect=redirect)
+
+
+@attrs.frozen(kw_only=True)
 class RunsParams:
     """GET /sessions/{id}/runs and /run-previews."""
 

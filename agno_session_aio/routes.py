@@ -19,6 +19,8 @@ SESSION_ROUTES = (
     (f"/sessions/{SESSION}/runs", views.SessionRunsView),
     (f"/sessions/{SESSION}/run-previews", views.SessionRunPreviewsView),
     (f"/sessions/{SESSION}/runs/{{run_id:{SEGMENT}}}", views.RunView),
+    # Starlette's `path` convertor: the key may hold slashes.
+    (f"/sessions/{SESSION}/media/{{storage_key:.+}}", views.MediaView),
 )
 
 # Health and metrics routes stay open when a security key is set (probes and scrapers carry no key).

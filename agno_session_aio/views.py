@@ -192,6 +192,16 @@ class RunView(BaseView):
         return json_response(render.single_run(run, row))
 
 
+class MediaView(BaseView):
+    """GET /sessions/{session_id}/media/{storage_key}: AgentOS without media storage, after its parameter checks."""
+
+    ALLOW_HEADER = "GET"
+
+    async def get(self) -> web.Response:
+        params.parse_media(self.request.query)
+        raise MediaNotConfigured()
+
+
 class HealthView(web.View):
     """GET /health, as AgentOS answers it."""
 

@@ -100,6 +100,23 @@ class KnownDifference:
 KNOWN_DIFFERENCES: List[KnownDifference] = [
     # ---- AgentOS bugs: ours answers a clean 4xx or the correct 200 ----------------------------
     KnownDifference(
+        "media-no-key",
+        "an empty storage key: the trailing-slash middleware strips the slash, Starlette redirects back to it"
+        " (307, Location with the slash): a redirect loop",
+        (307,),
+        lambda obs: obs.status == 404 and _is_detail(obs),
+        "404 {detail: Not Found}: no route without a storage key",
+        discovered=True,
+    ),
+    KnownDifference(
+        "media-no-key-no-slash",
+        "as media-no-key: 307 to the path with a slash, which redirects back (a loop)",
+        (307,),
+        lambda obs: obs.status == 404 and _is_detail(obs),
+        "404 {detail: Not Found}",
+        discovered=True,
+    ),
+    KnownDifference(
         "list-page-zero",
         "page=0 passes AgentOS's validation (ge=0) and then fails: 500 Internal server error (ValueError)",
         (500,),

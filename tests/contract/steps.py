@@ -571,6 +571,22 @@ for value in ("true", "1", "yes", "on", "TRUE", "y", "t"):
     step(f"delete-media-{value}", "no media storage: 503", delete(f"/sessions/{S.WF_EMPTY}?delete_media={value}"))
 for label, query in [("maybe", "delete_media=maybe"), ("empty", "delete_media="), ("two", "delete_media=2")]:
     step(f"delete-422-media-{label}", f"invalid {query}", delete(f"/sessions/{S.WF_EMPTY}?{query}"))
+# GET /sessions/{id}/media/{storage_key:path} without media storage: parameters checked, then 503.
+for label, path in [
+    ("plain", f"/sessions/{S.AGENT_FULL}/media/img-1.png"),
+    ("nested-key", f"/sessions/{S.AGENT_FULL}/media/a/b/c.png"),
+    ("unknown-session", "/sessions/nope/media/k"),
+    ("key-trailing-slash", f"/sessions/{S.AGENT_FULL}/media/k/"),
+    ("no-key", f"/sessions/{S.AGENT_FULL}/media/"),
+    ("no-key-no-slash", f"/sessions/{S.AGENT_FULL}/media"),
+    ("type-team", f"/sessions/{S.AGENT_FULL}/media/k?type=team&user_id=u&db_id=nope&table=t"),
+    ("redirect-true", f"/sessions/{S.AGENT_FULL}/media/k?redirect=true"),
+    ("bad-type", f"/sessions/{S.AGENT_FULL}/media/k?type=robot"),
+    ("bad-redirect", f"/sessions/{S.AGENT_FULL}/media/k?redirect=maybe"),
+    ("bad-both", f"/sessions/{S.AGENT_FULL}/media/k?redirect=2&type=x"),
+]:
+    step(f"media-{label}", "media route without media storage", get(path))
+step("media-post", "media route: method not allowed", Req("POST", f"/sessions/{S.AGENT_FULL}/media/k"))
 step("delete-media-unknown-db", "db resolution before the media check", delete(f"/sessions/{S.WF_EMPTY}?delete_media=true&db_id=nope"))
 step("delete-media-table-no-db", "table without db_id before the media check", delete(f"/sessions/{S.WF_EMPTY}?delete_media=true&table=x"))
 
