@@ -42,9 +42,6 @@ class Config:
 
     databases: tuple[DatabaseConfig, ...] = ()
     default_db_id: str = SINGLE_DB_ID
-    # True only when AGNO_DEFAULT_DB_ID was set: then requests without db_id go there
-    # even with several databases (AgentOS would answer 400).
-    default_db_explicit: bool = False
     port: int = DEFAULT_PORT
     host: str = "0.0.0.0"
     workers: int = 1
@@ -103,7 +100,6 @@ class Config:
         return cls(
             databases=databases,
             default_db_id=default_db_id,
-            default_db_explicit=explicit_default is not None,
             port=_int(environ, "AGNO_SERVICE_PORT", DEFAULT_PORT, minimum=0, maximum=65535),
             host=_get(environ, "AGNO_SERVICE_HOST") or "0.0.0.0",
             workers=_int(environ, "AGNO_WORKERS", 1, minimum=1, maximum=256),

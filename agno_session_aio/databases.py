@@ -31,7 +31,6 @@ class Databases:
 
     stores: dict[str, SessionStore]
     default_db_id: str
-    default_explicit: bool = False
 
     async def resolve(self, db_id: str | None, table: str | None = None) -> SessionStore:
         """The store a request addresses; raises the contract's 400/404 (§1.6). Empty values count as absent."""
@@ -44,8 +43,6 @@ class Databases:
             if table and not await _has_table(store, table):
                 raise NotFound(f"No database with id '{db_id}' has table '{table}'")
             return store
-        if len(self.stores) > 1 and not self.default_explicit:
-            raise BadRequest("The db_id query parameter is required when using multiple databases")
         return self.stores[self.default_db_id]
 
 
@@ -116,7 +113,7 @@ async def pg_pools(app: web.Application) -> AsyncIterator[None]:
         if failures:
             retry = asyncio.get_running_loop().create_task(_bootstrap_when_back([stores[db_id] for db_id in failures]))
             stack.push_async_callback(_cancel, retry)
-        app[DATABASES_KEY] = Databases(stores, config.default_db_id, config.default_db_explicit)
+        app[DATABASES_KEY] = Databases(stores, config.default_db_id)
         yield
 
 

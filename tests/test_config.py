@@ -44,7 +44,6 @@ def test_config_dsn_map_keeps_order_and_default_is_first_key() -> None:
     config = Config.from_env({"AGNO_SESSION_DSN_MAP": '{"b": "postgresql://h/b", "a": "postgresql://h/a"}'})
     assert [db.db_id for db in config.databases] == ["b", "a"]
     assert config.default_db_id == "b"
-    assert not config.default_db_explicit
 
 
 def test_config_map_wins_over_single_dsn() -> None:

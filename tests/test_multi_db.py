@@ -34,18 +34,20 @@ async def test_multi_db_routes_by_db_id(aiohttp_client: AiohttpClient, two_db_co
     assert ready == {"status": "ok", "policy": "any", "databases": {"main": "ok", "archive": "ok"}}
 
 
-async def test_multi_db_without_db_id_is_400_like_agentos(aiohttp_client: AiohttpClient,
-                                                          two_db_config: Config) -> None:
+async def test_multi_db_without_db_id_goes_to_the_first_key(aiohttp_client: AiohttpClient, two_db_config: Config,
+                                                             pg_dsn: str) -> None:
+    # The project's rule: the default is the map's first key (AgentOS answers 400 here instead).
     client = await aiohttp_client(create_app(two_db_config))
-    response = await client.get("/sessions")
-    assert response.status == 400
-    assert await response.json() == {"detail": "The db_id query parameter is required when using multiple databases"}
+    assert two_db_config.default_db_id == two_db_config.databases[0].db_id
+    assert (await client.post("/sessions", json={"session_id": "first"})).status == 201
+    assert run_sql(pg_dsn, "SELECT session_id FROM ai.agno_sessions") == [("first",)]
+    assert [item["session_id"] for item in (await (await client.get("/sessions")).json())["data"]] == ["first"]
 
 
 async def test_multi_db_explicit_default_routes_requests_without_db_id(
     aiohttp_client: AiohttpClient, two_db_config: Config
 ) -> None:
-    config = attrs.evolve(two_db_config, default_db_id="archive", default_db_explicit=True)
+    config = attrs.evolve(two_db_config, default_db_id="archive")
     client = await aiohttp_client(create_app(config))
     assert (await client.post("/sessions", json={"session_id": "x"})).status == 201
     assert (await client.get("/sessions/x?db_id=archive")).status == 200

@@ -93,7 +93,7 @@ async def test_readiness_policy_with_one_database_down(aiohttp_client: AiohttpCl
     doomed = create_database(pg_server_dsn)
     databases = (*config.databases, DatabaseConfig("doomed", doomed))
     two = attrs.evolve(config, databases=databases[::-1] if doomed_first else databases, pool_min_size=0,
-                       default_db_id="doomed" if doomed_first else "default", default_db_explicit=True,
+                       default_db_id="doomed" if doomed_first else "default",
                        readiness=policy)
     client = await aiohttp_client(create_app(two))
     response = await client.get("/readyz")

@@ -232,7 +232,7 @@ async def test_start_with_one_database_down_then_it_comes_back(aiohttp_client: A
     own_server.stop()
     try:
         config = Config(databases=(DatabaseConfig("main", pg_dsn), DatabaseConfig("late", late_dsn)),
-                        default_db_id="main", default_db_explicit=True, pool_acquire_timeout=1.0,
+                        default_db_id="main", pool_acquire_timeout=1.0,
                         connect_timeout=1.0)
         client = await aiohttp_client(create_app(config))
         assert (await client.post("/sessions", json={"session_id": "m1"})).status == 201
