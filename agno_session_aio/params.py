@@ -24,7 +24,19 @@ from .store.sql import BIGINT_MAX
 # Widest integer orjson can echo back in `meta`; LIMIT is bounded by PostgreSQL's bigint (sql.BIGINT_MAX).
 ECHO_MAX: Final = 2**64 - 1
 # pydantic's lax int-from-string: optional sign, digits with single underscores, an all-zero fraction.
-INT_RE: Final = re.compile(r"^[+-]?[0-9](?:_?[0-9])*(?:\.0*)?$")
+INT_RE: Final = re.compile(r"^[+-]?[0-9](?:_?[0-9])*(?:\.0+)?$")
+# The characters pydantic trims around a value (Unicode White_Space, as Rust's str::trim): Python's
+# str.strip() also removes \x1c-\x1f, which pydantic keeps (and then refuses).
+PYDANTIC_WHITESPACE: Final = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+# pydantic reads an integer string first as a JSON number (untrimmed): one whose digits (and minus sign)
+# run past INT_MAX_DIGITS is int_parsing_size. Otherwise the string is cleaned (trimmed, underscores, a
+# plus sign, leading zeros and a .0 fraction dropped) and read again, and any failure then, length
+# included, is int_parsing.
+INT_MAX_DIGITS: Final = 4300
+JSON_INT_PREFIX: Final = re.compile(r"-?[1-9][0-9]*")
 TRUE_WORDS: Final = frozenset({"1", "on", "t", "true", "y", "yes"})
 FALSE_WORDS: Final = frozenset({"0", "off", "f", "false", "n", "no"})
 TYPE_EXPECTED: Final = "'agent', 'team' or 'workflow'"
@@ -40,6 +52,8 @@ _MAY_BE_UNSTORABLE: Final = re.compile(rb"\\u|NaN|Infinity|[eE]\+?0*[1-9][0-9]{2
 UNICODE_MESSAGE: Final = "Input should be a valid string, unable to parse raw data as a unicode string"
 NUL_KEY_MESSAGE: Final = "Value error, a key cannot contain NUL (\\u0000): PostgreSQL cannot store it"
 FINITE_MESSAGE: Final = "Input should be a finite number"
+# FastAPI's answer to a body it cannot decode at all (not UTF-8, nested past the parser's bound).
+BODY_NOT_PARSED: Final = "There was an error parsing the body"
 
 
 def _error(kind: str, loc: list[Any], msg: str, value: Any, ctx: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -78,14 +92,21 @@ class _Collector:
         raw = self.query(query, name)
         if raw is None:
             return None
-        text = raw.strip()
-        if not INT_RE.match(text):
+        json_number = JSON_INT_PREFIX.match(raw)
+        if json_number is not None and json_number.end() > INT_MAX_DIGITS:
+            msg = "Unable to parse input string as an integer, exceeded maximum size"
+            self.errors.append(_error("int_parsing_size", ["query", name], msg, raw))
+            return None
+        text = raw.strip(PYDANTIC_WHITESPACE)
+        digits = text.split(".", 1)[0].replace("_", "")
+        cleaned_length = len(digits.lstrip("+-").lstrip("0") or "0") + digits.startswith("-")
+        if not INT_RE.match(text) or cleaned_length > INT_MAX_DIGITS:
             msg = "Input should be a valid integer, unable to parse string as an integer"
             self.errors.append(_error("int_parsing", ["query", name], msg, raw))
             return None
-        digits = text.split(".", 1)[0].replace("_", "")
-        # Python refuses int() past 4300 digits; any such value is beyond every bound we check.
-        value = int(digits) if len(digits) <= 4000 else (-1 if digits[0] == "-" else 1) * 10**4000
+        magnitude = digits.lstrip("+-").lstrip("0") or "0"
+        # A value this long is beyond every bound checked here; int() of it would cost for nothing.
+        value = (-1 if digits[0] == "-" else 1) * (int(magnitude) if len(magnitude) <= 4000 else 10**4000)
         if ge is not None and value < ge:
             msg = f"Input should be greater than or equal to {ge}"
             self.errors.append(_error("greater_than_equal", ["query", name], msg, raw, {"ge": ge}))
@@ -182,7 +203,7 @@ def decode_body(raw: bytes, content_type: str | None) -> Any:
     except json.JSONDecodeError as exc:
         raise ValidationFailed([_json_invalid(exc.pos, exc.msg)]) from None
     except UnicodeDecodeError:
-        raise ValidationFailed([_json_invalid(0, "Invalid UTF-8")]) from None
+        raise BadRequest(BODY_NOT_PARSED) from None
     except RecursionError:
         body = _deep_body(raw)
     if _MAY_BE_UNSTORABLE.search(raw):
@@ -197,15 +218,15 @@ def _json_invalid(position: int, reason: str) -> dict[str, Any]:
 def _deep_body(raw: bytes) -> Any:
     """A body nested beyond the stdlib parser's recursion limit, read without recursion, within bounds."""
     if len(raw) > DEEP_BODY_MAX_BYTES:
-        raise ValidationFailed([_json_invalid(0, "Nesting too deep")])
+        raise BadRequest(BODY_NOT_PARSED)
     try:
         return deepjson.loads(raw.decode("utf-8"), max_depth=MAX_NESTING)
     except json.JSONDecodeError as exc:
         raise ValidationFailed([_json_invalid(exc.pos, exc.msg)]) from None
     except UnicodeDecodeError:
-        raise ValidationFailed([_json_invalid(0, "Invalid UTF-8")]) from None
+        raise BadRequest(BODY_NOT_PARSED) from None
     except deepjson.TooDeep:
-        raise ValidationFailed([_json_invalid(0, "Nesting too deep")]) from None
+        raise BadRequest(BODY_NOT_PARSED) from None
 
 
 def _check_storable(body: Any) -> None:

@@ -131,6 +131,14 @@ KNOWN_DIFFERENCES: List[KnownDifference] = [
         "a clean 4xx {detail} or 200 with a page",
     ),
     KnownDifference(
+        "list-int-digits-4300",
+        "a 4300-digit limit passes pydantic and PostgreSQL rejects it: 500 (DataError), as list-limit-beyond-bigint",
+        (500,),
+        clean_4xx_or_200(first_page),
+        "a clean 4xx {detail} (422 less_than_equal)",
+        discovered=True,
+    ),
+    KnownDifference(
         "list-page-beyond-bigint",
         "page > 2^63-1 passes validation and PostgreSQL rejects the OFFSET: 500 (DataError)",
         (500,),

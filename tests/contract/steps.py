@@ -229,6 +229,12 @@ step("list-limit-max-bigint", "limit = max bigint", get("/sessions?limit=9223372
 step("list-page-huge", "offset beyond int4 (AgentOS: ?)", get("/sessions?page=99999999999"))
 step("list-page-beyond-bigint", "page beyond bigint", get("/sessions?page=99999999999999999999999"))
 step("list-offset-beyond-bigint", "OFFSET (page-1)*limit beyond bigint", get("/sessions?page=3&limit=9223372036854775807"))
+for label, value in [("trailing-dot", "5."), ("dot-zero", "5.0"), ("dot-zeros", "5.00"), ("fs-padded", "%1C5"),
+                     ("us-padded", "5%1F"), ("tab-padded", "%095%0A"), ("nbsp-padded", "%C2%A05"),
+                     ("underscore", "1_0"), ("plus", "%2B5"), ("digits-4300", "1" * 4300), ("digits-4301", "1" * 4301),
+                     ("minus-4300", "-" + "1" * 4300), ("zeros-then-4301", "0" + "1" * 4301), ("dot-one", "5.1")]:
+    step(f"list-int-{label}", f"limit={value[:12]}: pydantic's int rules", get(f"/sessions?limit={value}"))
+    step(f"runs-int-{label}", f"created_after={value[:12]}", get(f"/sessions/{S.AGENT_FULL}/runs?created_after={value}"))
 step("runs-after-beyond-bigint", "created_after beyond bigint (filtered in Python by AgentOS)", get(f"/sessions/{S.AGENT_FULL}/runs?created_after=99999999999999999999999"))
 step("runs-before-beyond-bigint", "created_before beyond bigint", get(f"/sessions/{S.AGENT_FULL}/run-previews?created_before=99999999999999999999999"))
 
@@ -433,6 +439,9 @@ step("create-sdk-agent-data", "agent created then listed (no agent_data)", post(
 step("create-type-repeated", "repeated type: last wins", post("/sessions?type=agent&type=team", {"session_id": "new-rt"}), get("/sessions/new-rt"))
 step("create-table-ignored", "table is not a parameter of create", post("/sessions?table=nope", {"session_id": "new-ti"}))
 step("create-no-content-type", "a JSON body without content-type is NOT parsed as JSON (AgentOS: 422, input = raw text)", raw("POST", "/sessions", '{"session_id":"new-nc","session_name":"NC"}', None), get("/sessions/new-nc"))
+step("create-body-not-utf8", "a body that is not UTF-8: FastAPI's 400", raw("POST", "/sessions", b'{"session_name": "\xff"}', "application/json"))
+step("patch-body-not-utf8", "PATCH with a body that is not UTF-8", raw("PATCH", f"/sessions/{S.AGENT_FULL}", b'{"session_name": "\xfe\xff"}', "application/json"))
+step("create-body-too-deep", "nested past every parser's bound: FastAPI's 400", raw("POST", "/sessions", b"[" * 100_000 + b"]" * 100_000, "application/json"))
 step("create-json-charset", "application/json; charset=utf-8", raw("POST", "/sessions", '{"session_id":"new-cs"}', "application/json; charset=utf-8"))
 step("create-json-suffix", "application/merge-patch+json is JSON", raw("POST", "/sessions", '{"session_id":"new-mp"}', "application/merge-patch+json"))
 step("create-then-list-order", "a new session comes first in the default list", post("/sessions", {"session_id": "new-first"}), get("/sessions?limit=2"))
