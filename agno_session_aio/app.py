@@ -22,7 +22,7 @@ from .middlewares import (
     make_tracing_middleware,
     request_context_middleware,
 )
-from .routes import OPEN_ROUTES, setup_routes
+from .routes import OPEN_ROUTES, AgentOSRouter, setup_routes
 from .tracing import Tracer
 
 
@@ -48,7 +48,7 @@ def create_app(config: Config, tracer: Tracer | None = None) -> web.Application:
         make_timeout_middleware(config.request_timeout),
     ]
     # Larger bodies answer 413 in agno's error shape (views.BaseView.json_body).
-    app = web.Application(middlewares=middlewares, client_max_size=config.max_body_bytes)
+    app = web.Application(router=AgentOSRouter(), middlewares=middlewares, client_max_size=config.max_body_bytes)
     app[CONFIG_KEY] = config
     app[METRICS_KEY] = metrics
     app[STARTED_AT_KEY] = datetime.datetime.now(datetime.timezone.utc)

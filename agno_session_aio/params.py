@@ -560,15 +560,15 @@ def parse_delete(query: MultiMapping[str]) -> DeleteParams:
 
 def parse_bulk_delete(query: MultiMapping[str], body: Any) -> DeleteParams:
     c = _Collector()
-    # FastAPI resolves the body model before query parameters for this route (declared first).
+    # Query parameters first, then the body, as FastAPI lists them.
+    scope = _scope(c, query)
+    delete_media = c.boolean(query, "delete_media")
     data = _model_body(c, body, required=True)
     session_ids: list[str] = []
     session_types: list[str] = []
     if isinstance(body, dict):
         session_ids = c.non_empty_list(data, "session_ids", c.str_item)
         session_types = c.non_empty_list(data, "session_types", c.type_item)
-    scope = _scope(c, query)
-    delete_media = c.boolean(query, "delete_media")
     c.check()
     if len(session_ids) != len(session_types):
         raise BadRequest("Session IDs and session types must have the same length")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from aiohttp import web
+from aiohttp.web_urldispatcher import UrlMappingMatchInfo
+from yarl import URL
 
 from . import views
 
-# A path segment, matched on the raw path: an encoded slash (%2F) is not part of an id, because
-# AgentOS decodes it before routing and then matches no route (contract §1.1).
+# A path segment, matched on the raw path. An encoded slash (%2F) never reaches it: the router decodes it
+# first, as uvicorn does for AgentOS (contract §1.1); the pattern refuses it as a second line of defence.
 # Runs of plain characters are taken at once (possessive, so a failing match never backtracks into them).
 SEGMENT = r"(?:[^/%]++|%(?![2][Ff]))+"
 SESSION = "{session_id:" + SEGMENT + "}"
@@ -32,8 +36,28 @@ OPEN_ROUTES = (
 )
 
 
+# Encoded slashes, which uvicorn decodes before AgentOS routes.
+ENCODED_SLASH = re.compile("%2[Ff]")
+
+
+class AgentOSRouter(web.UrlDispatcher):
+    """aiohttp's router, matching the path AgentOS would match.
+
+    Encoded slashes are slashes (uvicorn decodes the path), and trailing slashes are dropped
+    (AgentOS's trailing-slash middleware): `/sessions%2Fx/` is the detail of `x`, `/sessions//` the list.
+    """
+
+    async def resolve(self, request: web.Request) -> UrlMappingMatchInfo:
+        raw = request.rel_url.raw_path
+        if (raw.endswith("/") and raw != "/") or "%2" in raw:
+            path = ENCODED_SLASH.sub("/", raw).rstrip("/") or "/"
+            if path != raw:
+                url = URL.build(path=path, query_string=request.rel_url.raw_query_string, encoded=True)
+                request = request.clone(rel_url=url)
+        return await super().resolve(request)
+
+
 def setup_routes(app: web.Application) -> None:
-    """Register every view; AgentOS strips a trailing slash before routing, so both forms are served."""
+    """Register every view (the app's router is an AgentOSRouter, which serves trailing slashes too)."""
     for path, view in (*OPEN_ROUTES, *SESSION_ROUTES):
         app.router.add_view(path, view)
-        app.router.add_view(path + "/", view)

@@ -262,6 +262,17 @@ step("detail-user-match", "user_id filter matches", get(f"/sessions/{S.AGENT_FUL
 step("detail-user-mismatch", "user_id filter does not match", get(f"/sessions/{S.AGENT_FULL}?user_id=user-2"))
 step("detail-user-mismatch-typed", "user_id mismatch with type", get(f"/sessions/{S.TEAM_FULL}?user_id=user-2&type=team"))
 step("detail-user-empty", "user_id='' matches ''", get(f"/sessions/{S.AGENT_UNICODE}?user_id="))
+# Several trailing slashes are all stripped; an encoded slash is decoded before routing (uvicorn).
+for label, path in [
+    ("list-two-slashes", "/sessions//"), ("list-three-slashes", "/sessions///"),
+    ("runs-two-slashes", f"/sessions/{S.AGENT_FULL}/runs//"), ("detail-two-slashes", f"/sessions/{S.AGENT_FULL}//"),
+    ("list-encoded-slash-end", "/sessions%2F"), ("detail-encoded-after-sessions", f"/sessions%2F{S.AGENT_FULL}"),
+    ("detail-encoded-lowercase", f"/sessions%2f{S.AGENT_FULL}"), ("detail-encoded-trailing", f"/sessions/{S.AGENT_FULL}%2F"),
+    ("runs-encoded", f"/sessions/{S.AGENT_FULL}%2Fruns"), ("detail-unknown-encoded", "/sessions%2Fnope"),
+    ("detail-encoded-in-id-runs", "/sessions/a%2Fb/runs"), ("health-two-slashes", "/health//"),
+    ("middle-double-slash", f"/sessions//{S.AGENT_FULL}"),
+]:
+    step(f"path-{label}", "paths as uvicorn and AgentOS's trailing-slash middleware see them", get(path))
 step("detail-encoded-slash", "an encoded slash matches no route", get("/sessions/a%2Fb"))
 step("detail-encoded-id", "percent-encoded id is decoded", get("/sessions/ag%2Dfull"))
 step("detail-422-type", "invalid type", get(f"/sessions/{S.AGENT_FULL}?type=Agent"))
@@ -609,6 +620,10 @@ step("delete-many-types-ignored", "types do not have to match", delete("/session
 step("delete-many-unknown", "unknown ids: 204", delete("/sessions", {"session_ids": ["nope", S.WF_OBJ], "session_types": ["agent", "workflow"]}))
 step("delete-many-duplicates", "duplicate ids", delete("/sessions", {"session_ids": [S.WF_OBJ, S.WF_OBJ], "session_types": ["workflow", "workflow"]}))
 step("delete-many-user", "user scoping", delete("/sessions?user_id=user-2", {"session_ids": [S.AGENT_FULL, S.AGENT_SDK], "session_types": ["agent", "agent"]}), get("/sessions?type=agent&limit=50"))
+step("delete-many-422-query-before-body", "422 entries: query parameters first, then the body",
+     delete("/sessions?delete_media=maybe", {"session_ids": "x", "session_types": ["agent"]}))
+step("delete-many-422-query-and-missing", "422 entries: query first, then the missing fields",
+     delete("/sessions?delete_media=2", {}))
 step("delete-many-trailing-slash", "trailing slash", delete("/sessions/", {"session_ids": [S.WF_OBJ], "session_types": ["workflow"]}))
 step("delete-many-extra-fields", "extra fields ignored", delete("/sessions", {"session_ids": [S.WF_OBJ], "session_types": ["workflow"], "x": 1}))
 step("delete-many-400-lengths", "length mismatch", delete("/sessions", {"session_ids": ["a", "b"], "session_types": ["agent"]}))
