@@ -378,12 +378,14 @@ def parse_create(query: MultiMapping[str], body: Any) -> CreateParams:
     session_state = c.optional_dict(data, "session_state")
     metadata = c.optional_dict(data, "metadata")
     user_id = c.optional_str(data, "user_id", column=True)
-    agent_id = c.optional_str(data, "agent_id", column=True)
-    team_id = c.optional_str(data, "team_id", column=True)
-    workflow_id = c.optional_str(data, "workflow_id", column=True)
+    stored_as = session_type or "agent"
+    # Only the id of the session's own type is stored (agno ignores the others), so only it must fit a column.
+    agent_id = c.optional_str(data, "agent_id", column=stored_as == "agent")
+    team_id = c.optional_str(data, "team_id", column=stored_as == "team")
+    workflow_id = c.optional_str(data, "workflow_id", column=stored_as == "workflow")
     c.check()
     return CreateParams(
-        session_type=session_type or "agent",
+        session_type=stored_as,
         db_id=db_id,
         session_id=session_id,
         session_name=session_name,

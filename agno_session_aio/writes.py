@@ -79,6 +79,6 @@ def patched_columns(update: UpdateParams, session_type: str, row: Row, summary: 
         component_data=component_data,
         session_data=session_data,
         metadata=metadata,
-        # agno's WorkflowSession has no summary, so a workflow PATCH leaves it as stored.
-        summary=summary if summary is not None and session_type != "workflow" else row["summary"],
+        # agno's WorkflowSession has no summary: its save writes JSON null there, whatever was stored.
+        summary=None if session_type == "workflow" else summary if summary is not None else row["summary"],
     )

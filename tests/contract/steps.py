@@ -453,6 +453,10 @@ step("create-no-content-type", "a JSON body without content-type is NOT parsed a
 step("create-body-not-utf8", "a body that is not UTF-8: FastAPI's 400", raw("POST", "/sessions", b'{"session_name": "\xff"}', "application/json"))
 step("patch-body-not-utf8", "PATCH with a body that is not UTF-8", raw("PATCH", f"/sessions/{S.AGENT_FULL}", b'{"session_name": "\xfe\xff"}', "application/json"))
 step("create-body-too-deep", "nested past every parser's bound: FastAPI's 400", raw("POST", "/sessions", b"[" * 100_000 + b"]" * 100_000, "application/json"))
+step("create-nul-in-unused-id", "a NUL in an id the type does not use is ignored, as agno ignores the field",
+     post("/sessions", {"session_id": "new-nul-unused", "team_id": "t\u0000x", "workflow_id": "w\u0000"}), get("/sessions/new-nul-unused"))
+step("create-team-nul-in-agent-id", "team create with a NUL in agent_id",
+     post("/sessions?type=team", {"session_id": "new-nul-team", "agent_id": "a\u0000", "team_id": "team-1"}))
 step("create-json-charset", "application/json; charset=utf-8", raw("POST", "/sessions", '{"session_id":"new-cs"}', "application/json; charset=utf-8"))
 step("create-json-suffix", "application/merge-patch+json is JSON", raw("POST", "/sessions", '{"session_id":"new-mp"}', "application/merge-patch+json"))
 step("create-then-list-order", "a new session comes first in the default list", post("/sessions", {"session_id": "new-first"}), get("/sessions?limit=2"))
@@ -548,6 +552,10 @@ step("patch-team", "team session", patch(f"/sessions/{S.TEAM_FULL}", {"session_n
 step("patch-workflow", "workflow session", patch(f"/sessions/{S.WF_FULL}", {"session_state": {"drafts": 2}, "session_name": "WF"}), get(f"/sessions/{S.WF_FULL}"))
 step("patch-workflow-empty", "workflow {} patch", patch(f"/sessions/{S.WF_EMPTY}", {}))
 step("patch-as-team", "wrong type writes type columns, keeps session_type", patch(f"/sessions/{S.AGENT_FULL}?type=team", {"session_name": "as team"}), get(f"/sessions/{S.AGENT_FULL}"))
+step("patch-as-workflow-with-summary", "agent row with a summary patched as workflow: agno's workflow save clears it",
+     patch(f"/sessions/{S.AGENT_FULL}?type=workflow", {"session_name": "wf"}), get(f"/sessions/{S.AGENT_FULL}"))
+step("patch-as-workflow-team", "team row with a summary patched as workflow",
+     patch(f"/sessions/{S.TEAM_FULL}?type=workflow", {"summary": {"summary": "ignored"}}), get(f"/sessions/{S.TEAM_FULL}"))
 step("patch-as-workflow", "agent row patched as workflow", patch(f"/sessions/{S.AGENT_DERIVED}?type=workflow", {}), get(f"/sessions/{S.AGENT_DERIVED}"))
 step("patch-user-match", "user filter", patch(f"/sessions/{S.AGENT_FULL}?user_id=user-1", {"session_name": "u"}))
 step("patch-user-mismatch", "user filter 404", patch(f"/sessions/{S.AGENT_FULL}?user_id=user-2", {"session_name": "u"}))
