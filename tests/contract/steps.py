@@ -177,6 +177,11 @@ step("list-sort-updated-paged", "sorted by COALESCE(updated_at, created_at), pag
 step("list-sort-unknown", "unknown sort_by: no ORDER BY, never an error", get("/sessions?sort_by=bogus&limit=100"), ties="*")
 step("list-sort-empty", "empty sort_by", get("/sessions?sort_by=&limit=100"), ties="*")
 step("list-sort-injection", "sort_by is not SQL", get("/sessions?sort_by=created_at%3B%20DROP%20TABLE%20x&limit=100"), ties="*")
+# Names of the SQLAlchemy column collection's own attributes, not columns.
+SORT_BY_ATTRIBUTES = ("compare", "keys", "items", "get", "__class__", "values", "index", "c", "__init__")
+for name in SORT_BY_ATTRIBUTES:
+    step(f"list-sort-attribute-{name.strip('_')}", f"sort_by={name}: not a column", get(f"/sessions?sort_by={name}&limit=100"),
+         ties="*")
 step("list-sort-order-desc", "explicit desc", get("/sessions?sort_order=desc&limit=3"))
 
 # 422s of the list endpoint
