@@ -24,7 +24,6 @@ from .rules import (
     obj,
     objects,
     run_input,
-    session_runs_kept,
 )
 
 
@@ -80,11 +79,14 @@ def session_list_item(item: SessionListRecord) -> Json:
 
 
 def session_detail(session_type: str, row: Row, runs: list[Any]) -> Json:
-    """The agent, team or workflow detail schema of a session, rendered as `session_type`."""
-    kept = session_runs_kept(session_type, runs)
+    """The agent, team or workflow detail schema of a session, rendered as `session_type`.
+
+    `runs` are those the session object holds (rules.session_runs_kept of the type it was loaded as):
+    after a PATCH that is the loaded type's selection, which the rendered type does not filter again.
+    """
     if session_type == "workflow":
-        return _workflow_detail(row, kept)
-    return _agent_or_team_detail(session_type, row, kept)
+        return _workflow_detail(row, runs)
+    return _agent_or_team_detail(session_type, row, runs)
 
 
 def _timestamps(row: Row) -> tuple[str | None, str | None]:

@@ -88,7 +88,8 @@ class SessionView(BaseView):
             prefix = f"{query.session_type.title()} " if query.session_type else ""
             raise NotFound(f"{prefix}Session with id '{self.session_id}' not found")
         session_type = query.session_type or rules.detect_session_type(found.row)
-        return json_response(without_nulls(render.session_detail(session_type, found.row, found.runs)))
+        kept = rules.session_runs_kept(session_type, found.runs)
+        return json_response(without_nulls(render.session_detail(session_type, found.row, kept)))
 
     async def patch(self) -> web.Response:
         update = params.parse_update(self.request.query, await self.json_body())
@@ -129,7 +130,8 @@ class RenameView(BaseView):
         if found is None:
             raise NotFound(f"Session with id '{self.session_id}' not found")
         session_type = rename.session_type or rules.detect_session_type(found.row)
-        return json_response(render.session_detail(session_type, found.row, found.runs))
+        kept = rules.session_runs_kept(session_type, found.runs)
+        return json_response(render.session_detail(session_type, found.row, kept))
 
 
 class SessionRunsView(BaseView):

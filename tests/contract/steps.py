@@ -557,6 +557,8 @@ step("patch-team", "team session", patch(f"/sessions/{S.TEAM_FULL}", {"session_n
 step("patch-workflow", "workflow session", patch(f"/sessions/{S.WF_FULL}", {"session_state": {"drafts": 2}, "session_name": "WF"}), get(f"/sessions/{S.WF_FULL}"))
 step("patch-workflow-empty", "workflow {} patch", patch(f"/sessions/{S.WF_EMPTY}", {}))
 step("patch-as-team", "wrong type writes type columns, keeps session_type", patch(f"/sessions/{S.AGENT_FULL}?type=team", {"session_name": "as team"}), get(f"/sessions/{S.AGENT_FULL}"))
+step("patch-workflow-as-agent", "workflow row patched as agent: the answer names it from the runs the agent object kept",
+     patch(f"/sessions/{S.WF_FULL}?type=agent", {"session_state": {"k": 1}}), get(f"/sessions/{S.WF_FULL}/runs"))
 step("patch-as-workflow-with-summary", "agent row with a summary patched as workflow: agno's workflow save clears it",
      patch(f"/sessions/{S.AGENT_FULL}?type=workflow", {"session_name": "wf"}), get(f"/sessions/{S.AGENT_FULL}"))
 step("patch-as-workflow-team", "team row with a summary patched as workflow",
