@@ -6,16 +6,24 @@ import argparse
 import os
 import sys
 
-from .config import Config, ConfigError
+from . import __version__
+from .config import ENVIRONMENT, Config, ConfigError
 from .logs import configure_logging
 from .server import serve
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Parse the one flag, read the environment, and serve; bad configuration exits with one line."""
-    parser = argparse.ArgumentParser(prog="agno-session-aio", description="Agno AgentOS /sessions API service")
+    """Parse the flags, read the environment, and serve; bad configuration exits with one line."""
+    parser = argparse.ArgumentParser(
+        prog="agno-session-aio",
+        description="Agno AgentOS's /sessions API as a standalone service. Configured by environment variables"
+                    " (etc/README.md says what each does):",
+        epilog="\n".join(f"  {name:<32} {meaning}" for name, meaning in ENVIRONMENT),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--workers", type=int, default=None,
                         help="worker processes sharing the port (SO_REUSEPORT); default AGNO_WORKERS or 1")
+    parser.add_argument("--version", action="version", version=f"agno-session-aio {__version__}")
     args = parser.parse_args(argv)
     try:
         config = Config.from_env(os.environ)

@@ -17,6 +17,38 @@ import psycopg2.extensions
 
 DEFAULT_PORT: Final = 8080
 SINGLE_DB_ID: Final = "default"
+# Every variable the service reads, with a one-line meaning (`--help`; etc/README.md has the details).
+ENVIRONMENT: Final = (
+    ("AGNO_PG_DSN", "one database (DATABASE_URL as a fallback); none: an embedded PostgreSQL"),
+    ("DATABASE_URL", "fallback for AGNO_PG_DSN"),
+    ("AGNO_SESSION_DSN_MAP", 'several databases, JSON {"db_id": "dsn"}'),
+    ("AGNO_DEFAULT_DB_ID", "database of requests without db_id (default: the map's first key)"),
+    ("AGNO_DB_SCHEMA", "schema of agno's tables (ai)"),
+    ("AGNO_SESSION_TABLE", "session table (agno_sessions)"),
+    ("AGNO_RUNS_TABLE", "runs table (agno_runs)"),
+    ("AGNO_PG_POOL_MIN", "connections kept per database (1)"),
+    ("AGNO_PG_POOL_MAX", "connections at most per database (10)"),
+    ("AGNO_PG_CONNECT_TIMEOUT", "seconds to open a connection (10)"),
+    ("AGNO_PG_STATEMENT_TIMEOUT", "PostgreSQL statement_timeout, seconds (30)"),
+    ("AGNO_PG_POOL_ACQUIRE_TIMEOUT", "seconds to wait for a free connection (5)"),
+    ("AGNO_PG_PREPARED_STATEMENTS", "on | off (off behind PgBouncer in transaction mode)"),
+    ("AGNO_EMBEDDED_PG_DIR", "data directory of the embedded PostgreSQL"),
+    ("AGNO_SERVICE_HOST", "listening address (0.0.0.0)"),
+    ("AGNO_SERVICE_PORT", "listening port (8080)"),
+    ("AGNO_WORKERS", "worker processes (1), as --workers"),
+    ("AGNO_REQUEST_TIMEOUT", "seconds per request before a 504 (60)"),
+    ("AGNO_SHUTDOWN_GRACE", "seconds in-flight requests get after SIGTERM (10)"),
+    ("AGNO_KEEPALIVE_TIMEOUT", "seconds an idle connection is kept (75)"),
+    ("AGNO_MAX_CONNECTIONS", "open client connections per process (2048)"),
+    ("AGNO_MAX_BODY_BYTES", "largest request body (64 MiB)"),
+    ("AGNO_READINESS", "any | all | default: when /readyz is 200"),
+    ("AGNO_EVENT_LOOP", "auto | uvloop | asyncio"),
+    ("AGNO_LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL (INFO)"),
+    ("AGNO_LOG_FORMAT", "json | text"),
+    ("AGNO_TRUSTED_PROXIES", "proxies whose forwarding headers give the client IP"),
+    ("AGNO_CORS_ORIGINS", "browser origins allowed (AgentOS's by default)"),
+    ("OS_SECURITY_KEY", "bearer key every /sessions route then requires"),
+)
 # /readyz policies (AGNO_READINESS); the first is the default.
 READINESS_POLICIES: Final = ("any", "all", "default")
 # Identifiers end up in SQL text, so they are held to plain names (no quoting tricks).

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Final
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from . import __version__
 
 if TYPE_CHECKING:
     from .databases import Databases
@@ -28,6 +30,9 @@ class Metrics:
             "agno_session_http_request_duration_seconds", "Time to answer an HTTP request", ["method", "route"],
             buckets=LATENCY_BUCKETS, registry=self.registry,
         )
+        # The running version, as a label (the usual build-info gauge, always 1).
+        Gauge("agno_session_build_info", "Version of the running service", ["version"],
+              registry=self.registry).labels(__version__).set(1)
         self.query_seconds = Histogram(
             "agno_session_db_query_duration_seconds", "Time a store operation spent on its connection",
             ["db_id", "operation"], buckets=LATENCY_BUCKETS, registry=self.registry,

@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import socket
 import sys
 import time
 from types import FrameType
@@ -55,7 +56,7 @@ def _serve_one(config: Config, *, reuse_port: bool) -> None:
         loop.run_until_complete(main)
     except (web.GracefulExit, KeyboardInterrupt):
         pass  # the runner's signal handlers raise GracefulExit; shutdown follows
-    except (DatabaseStartupError, EmbeddedUnavailable) as exc:
+    except (DatabaseStartupError, EmbeddedUnavailable, ListenError) as exc:
         sys.exit(f"agno-session-aio: {exc}")
     finally:
         try:
@@ -73,6 +74,8 @@ def _serve_one(config: Config, *, reuse_port: bool) -> None:
 
 async def _serve(config: Config, *, reuse_port: bool) -> None:
     ensure_file_descriptors(config.max_connections)
+    # Bound first: a port in use ends the start before any database is touched.
+    sock = _bind(config.host, config.port, reuse_port=reuse_port)
     runner = CappedRunner(
         create_app(config, otel_tracer()),
         max_connections=config.max_connections,
@@ -83,14 +86,35 @@ async def _serve(config: Config, *, reuse_port: bool) -> None:
         # SIGTERM: stop accepting, let in-flight requests finish within the grace period, then clean up.
         shutdown_timeout=config.shutdown_grace,
     )
-    await runner.setup()
     try:
-        site = web.TCPSite(runner, config.host, config.port, reuse_port=reuse_port)
-        await site.start()
-        logger.info("session service listening on :%s", runner.addresses[0][1])
-        await asyncio.Event().wait()
+        await runner.setup()
+        try:
+            await web.SockSite(runner, sock).start()
+            logger.info("session service listening on :%s", sock.getsockname()[1])
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
     finally:
-        await runner.cleanup()
+        sock.close()
+
+
+class ListenError(RuntimeError):
+    """The listening address cannot be bound (in use, not local, not permitted)."""
+
+
+def _bind(host: str, port: int, *, reuse_port: bool) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    sock.setblocking(False)
+    return sock
 
 
 def _cancel_remaining(loop: asyncio.AbstractEventLoop) -> None:

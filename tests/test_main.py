@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -273,3 +274,39 @@ def test_unknown_methods_are_routed_like_agentos(pg_dsn: str) -> None:
             assert response.status == 200
     finally:
         _stop(proc)
+
+
+def test_version_and_help_list_every_variable() -> None:
+    from agno_session_aio import __version__
+    from agno_session_aio.config import ENVIRONMENT
+
+    version = subprocess.run([sys.executable, "-m", "agno_session_aio", "--version"], capture_output=True,
+                             text=True, timeout=30, env=_env())
+    assert (version.returncode, version.stdout.strip()) == (0, f"agno-session-aio {__version__}")
+    shown = subprocess.run([sys.executable, "-m", "agno_session_aio", "--help"], capture_output=True, text=True,
+                           timeout=30, env=_env())
+    assert shown.returncode == 0
+    read = set(re.findall(r'"((?:AGNO|OS)_[A-Z_]+|DATABASE_URL)"', (ROOT / "agno_session_aio" / "config.py").read_text()))
+    listed = {name for name, _ in ENVIRONMENT}
+    assert read == listed
+    assert all(name in shown.stdout for name in listed)
+
+
+def test_a_port_in_use_is_one_line_before_any_table_is_created(pg_server_dsn: str) -> None:
+    from .conftest import create_database, drop_database, run_sql
+
+    dsn = create_database(pg_server_dsn)
+    try:
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen(1)
+            port = taken.getsockname()[1]
+            result = subprocess.run([sys.executable, "-m", "agno_session_aio"], capture_output=True, text=True,
+                                    timeout=60, env=_env(AGNO_PG_DSN=dsn, AGNO_SERVICE_PORT=str(port),
+                                                         AGNO_SERVICE_HOST="127.0.0.1"))
+        assert result.returncode != 0
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith(f"agno-session-aio: cannot listen on 127.0.0.1:{port}: ") and "in use" in line
+        assert run_sql(dsn, "SELECT to_regclass('ai.agno_sessions') IS NULL") == [(True,)]
+    finally:
+        drop_database(pg_server_dsn, dsn)

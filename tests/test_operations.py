@@ -17,6 +17,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pytest_aiohttp import AiohttpClient
 
+import agno_session_aio
 from agno_session_aio.app import create_app
 from agno_session_aio.config import Config, DatabaseConfig
 
@@ -54,6 +55,8 @@ async def test_metrics_scrape_parses_and_counts(client: AiohttpClient) -> None:
     queries = [s for s in families["agno_session_db_query_duration_seconds"].samples
                if s.name.endswith("_count") and s.labels["operation"] == "list_sessions"]
     assert queries and queries[0].value == 1
+    (build,) = families["agno_session_build_info"].samples
+    assert build.labels == {"version": agno_session_aio.__version__} and build.value == 1
 
 
 async def test_pool_exhaustion_is_a_bounded_503(aiohttp_client: AiohttpClient, config: Config,
