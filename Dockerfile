@@ -46,7 +46,8 @@ USER 10001:10001
 EXPOSE 8080
 
 # Slim images have no curl; urlopen raises (exit 1) on a refused connection or a non-2xx status.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+# Probed every second while starting (Docker 25+), so the container turns healthy about a second after it serves.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --start-interval=1s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as u; u.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('AGNO_SERVICE_PORT', '8080'), timeout=3)"]
 
 # Exec form: python is PID 1 and receives SIGTERM, so aiohttp runs its cleanup contexts.

@@ -153,6 +153,17 @@ def test_compose_file_wiring() -> None:
     dsn_map = json.loads(multi["environment"]["AGNO_SESSION_DSN_MAP"])
     assert multi["environment"]["AGNO_DEFAULT_DB_ID"] in dsn_map
     assert all(services[name]["profiles"] == ["multi-db"] for name in ("postgres-archive", "session-multi"))
+    assert multi["ports"] == ["${SESSION_MULTI_HOST_PORT:-8081}:8080"]
+    # Docker's stop timeout must outlast the service's own grace, or a request using all of it is killed.
+    grace = Config.from_env({}).shutdown_grace
+    for name in ("session", "session-multi"):
+        assert float(services[name]["stop_grace_period"].rstrip("s")) > grace
+
+
+def test_image_healthcheck_probes_often_while_starting() -> None:
+    (line,) = [line for line in DOCKERFILE.read_text().splitlines() if line.startswith("HEALTHCHECK ")]
+    options = dict(re.findall(r"--([a-z-]+)=(\S+)", line))
+    assert options["start-interval"] == "1s" and int(options["start-period"].rstrip("s")) >= 10
 
 
 def _runs(command: list[str]) -> bool:
