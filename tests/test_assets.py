@@ -107,6 +107,7 @@ def test_docker_context_has_what_the_build_needs() -> None:
         assert readme in sources, f"pyproject.toml reads {readme}; copy it into the builder stage"
 
 
+@pytest.mark.slow
 def test_docker_context_builds_a_wheel(tmp_path: Path) -> None:
     """What the builder stage does, minus Docker: `pip wheel .` on exactly the copied files."""
     context = tmp_path / "context"

@@ -28,6 +28,8 @@ from agno_session_aio.config import Config, DatabaseConfig
 from .conftest import create_database, drop_database
 from .test_main import _env, _free_port, _start, _stop, _wait_healthy
 
+pytestmark = pytest.mark.slow
+
 CLIENTS = 12
 
 

@@ -17,6 +17,8 @@ from agno_session_aio.store.prepared import Statement
 
 from .conftest import create_database, drop_database, run_sql
 
+pytestmark = pytest.mark.slow
+
 SESSIONS = 100_000
 
 

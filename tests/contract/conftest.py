@@ -139,3 +139,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     logs = (summary or auth).get("logs")
     if logs:
         terminalreporter.write_line(f"server logs: {logs}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of this directory is a contract test (-m contract / -m 'not contract')."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.contract)
