@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # agno-session-aio: the /sessions REST API of Agno AgentOS on aiohttp + PostgreSQL.
 #   docker build -t agno-session-aio .
 #   docker run -p 8080:8080 -e AGNO_PG_DSN=postgresql://ai:ai@db:5432/ai agno-session-aio
@@ -8,6 +7,13 @@
 ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS builder
+# Behind a package proxy or mirror (builder stage only: nothing of it reaches the final image):
+#   docker build --build-arg PIP_INDEX_URL=https://pypi.example.com/simple \
+#                --build-arg PIP_CA_PEM="$(cat corp-ca.pem)" -t agno-session-aio .
+ARG PIP_INDEX_URL=""
+ARG PIP_EXTRA_INDEX_URL=""
+ARG PIP_TRUSTED_HOST=""
+ARG PIP_CA_PEM=""
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -15,10 +21,18 @@ WORKDIR /src
 # Only what the build backend needs (see .dockerignore); dependencies come from pyproject.toml.
 COPY pyproject.toml README.md ./
 COPY agno_session_aio ./agno_session_aio
-# Wheels for the project and every dependency it declares, installed into a venv the final stage copies.
-RUN python -m venv /opt/venv \
+# Wheels for the project and every dependency it declares, installed into a venv the final stage copies;
+# pip and setuptools then leave the venv (nothing at run time uses them).
+RUN if [ -n "$PIP_CA_PEM" ]; then printf '%s\n' "$PIP_CA_PEM" > /tmp/pip-ca.pem && export PIP_CERT=/tmp/pip-ca.pem; fi \
+    && export PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST \
+    && if [ -z "$PIP_INDEX_URL" ]; then unset PIP_INDEX_URL; fi \
+    && if [ -z "$PIP_EXTRA_INDEX_URL" ]; then unset PIP_EXTRA_INDEX_URL; fi \
+    && if [ -z "$PIP_TRUSTED_HOST" ]; then unset PIP_TRUSTED_HOST; fi \
+    && python -m venv /opt/venv \
     && /opt/venv/bin/pip wheel --no-cache-dir --wheel-dir /wheels . \
-    && /opt/venv/bin/pip install --no-cache-dir /wheels/*.whl
+    && /opt/venv/bin/pip install --no-cache-dir /wheels/*.whl \
+    && /opt/venv/bin/python -m pip uninstall --yes --quiet pip setuptools \
+    && rm -f /tmp/pip-ca.pem
 
 FROM ${PYTHON_IMAGE}
 ARG PYTHON_IMAGE

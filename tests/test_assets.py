@@ -161,6 +161,16 @@ def test_compose_file_wiring() -> None:
         assert float(services[name]["stop_grace_period"].rstrip("s")) > grace
 
 
+def test_dockerfile_builds_behind_a_mirror_and_ships_no_pip() -> None:
+    text = DOCKERFILE.read_text()
+    # A `# syntax=` line makes every BuildKit build fetch a frontend image from a registry.
+    assert not re.search(r"^# *syntax=", text, re.M)
+    builder, final = text.split("\nFROM ${PYTHON_IMAGE}\n", 1)
+    for hook in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "PIP_CA_PEM"):
+        assert f"ARG {hook}=" in builder and hook not in final
+    assert "pip uninstall --yes --quiet pip setuptools" in builder
+
+
 def test_image_healthcheck_probes_often_while_starting() -> None:
     (line,) = [line for line in DOCKERFILE.read_text().splitlines() if line.startswith("HEALTHCHECK ")]
     options = dict(re.findall(r"--([a-z-]+)=(\S+)", line))
