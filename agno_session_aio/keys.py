@@ -9,10 +9,10 @@ from aiohttp import web
 import datetime
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .databases import Databases
-    from .metrics import Metrics
-    from .requestctx import RequestContext
+    from .config import Config  # noqa: F401  (named in the AppKey subscripts below)
+    from .databases import Databases  # noqa: F401  (named in the AppKey subscripts below)
+    from .metrics import Metrics  # noqa: F401  (named in the AppKey subscripts below)
+    from .requestctx import RequestContext  # noqa: F401  (named in the AppKey subscripts below)
 
 # Subscripted with forward references, so the keys carry their types for mypy without import cycles.
 CONFIG_KEY = web.AppKey["Config"]("config")

@@ -25,7 +25,6 @@ from typing import Any, List, Optional, Tuple
 import httpx
 
 from .compare import (
-    Difference,
     Observed,
     StepResult,
     canonicalize_ties,

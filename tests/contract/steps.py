@@ -737,7 +737,7 @@ step(
     "stored-content-list",
     "list content in a run (AgentOS: 500 ValidationError)",
     get(f"/sessions/{S.AGENT_PRETTY}/runs"),
-    setup_sql=[f"""UPDATE ai.agno_runs SET run_data = jsonb_set(run_data, '{{content}}', '[1, 2]') WHERE run_id = 'run-pr-1'"""],
+    setup_sql=["""UPDATE ai.agno_runs SET run_data = jsonb_set(run_data, '{content}', '[1, 2]') WHERE run_id = 'run-pr-1'"""],
 )
 step(
     "stored-no-created-at",
