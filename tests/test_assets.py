@@ -9,7 +9,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ import pytest
 import yaml
 
 from agno_session_aio.config import Config
+
+from .test_main import _free_port
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 DOCKERFILE: Final = ROOT / "Dockerfile"
@@ -384,13 +385,6 @@ def _require_tools() -> None:
     missing = [tool for tool in ("bash", "curl", "jq") if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"the smoke script needs {', '.join(missing)} (apt-get install curl jq)")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _run_smoke(base_url: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
