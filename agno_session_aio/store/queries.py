@@ -72,7 +72,6 @@ def list_page(tables: TableNames, query: SessionQuery) -> tuple[str, dict[str, A
         sql.SELECT_SESSIONS_PAGE,
         where=" AND ".join(where) or sql.FILTER_TRUE,
         order_by=order_by,
-        name_source=tables.render(sql.NAME_SOURCE),
     )
     return statement, params
 

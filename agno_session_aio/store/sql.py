@@ -121,28 +121,6 @@ DETECTED_TYPE: Final = (
     " WHEN team_id <> '' THEN 'team' WHEN workflow_id <> '' THEN 'workflow' ELSE 'agent' END"
 )
 
-# One round trip per list page: the count rides along even when the page is empty, and each item is
-# one JSON array holding only what a list item shows (LIST_ITEM_FIELDS), so whole documents are never
-# decoded. For a session without a stored name, the run that decides its derived name comes along too.
-SELECT_SESSIONS_PAGE: Final = (
-    "SELECT c.total_count, p.item FROM (SELECT count(*) AS total_count FROM {sessions} WHERE {where}) c"
-    " LEFT JOIN LATERAL (SELECT json_build_array(s.session_id, s.session_type, s.agent_id, s.team_id,"
-    " s.workflow_id, s.user_id, s.session_data -> 'session_state', s.session_data -> 'session_metrics',"
-    " s.session_data -> 'session_name', s.workflow_data -> 'name', s.agent_data -> 'sdk',"
-    " s.agent_data -> 'framework', s.metadata, s.summary, s.created_at, s.updated_at,"
-    " n.found, n.input, n.first_user_content) AS item"
-    " FROM (SELECT " + SESSION_COLUMNS + ", " + DETECTED_TYPE + " AS detected_type"
-    " FROM {sessions} WHERE {where}{order_by} LIMIT %(limit)s OFFSET %(offset)s) s"
-    " LEFT JOIN LATERAL ({name_source}) n ON true) p ON true"
-)
-
-# The positions of SELECT_SESSIONS_PAGE's item array, named.
-LIST_ITEM_FIELDS: Final = (
-    "session_id", "session_type", "agent_id", "team_id", "workflow_id", "user_id", "session_state", "metrics",
-    "stored_name", "workflow_name", "sdk", "framework", "metadata", "summary", "created_at", "updated_at",
-    "has_name_source", "run_input", "first_user_content",
-)  # fmt: skip
-
 # Only what name derivation needs from runs, never whole runs (contract §3.2): the first run of session
 # `s` (in storage order) that decides its name, found lazily by LIMIT 1 so later runs are not read.
 # Agent sessions: the first run with a truthy user message or a non-null input; team sessions: the
@@ -164,6 +142,28 @@ NAME_SOURCE: Final = (
     " AND (candidate.first_user_content IS NOT NULL OR COALESCE(candidate.input, 'null'::jsonb) <> 'null'::jsonb)))"
     " LIMIT 1"
 )
+
+# One round trip per list page: the count rides along even when the page is empty, and each item is
+# one JSON array holding only what a list item shows (LIST_ITEM_FIELDS), so whole documents are never
+# decoded. For a session without a stored name, the run that decides its derived name comes along too.
+SELECT_SESSIONS_PAGE: Final = (
+    "SELECT c.total_count, p.item FROM (SELECT count(*) AS total_count FROM {sessions} WHERE {where}) c"
+    " LEFT JOIN LATERAL (SELECT json_build_array(s.session_id, s.session_type, s.agent_id, s.team_id,"
+    " s.workflow_id, s.user_id, s.session_data -> 'session_state', s.session_data -> 'session_metrics',"
+    " s.session_data -> 'session_name', s.workflow_data -> 'name', s.agent_data -> 'sdk',"
+    " s.agent_data -> 'framework', s.metadata, s.summary, s.created_at, s.updated_at,"
+    " n.found, n.input, n.first_user_content) AS item"
+    " FROM (SELECT " + SESSION_COLUMNS + ", " + DETECTED_TYPE + " AS detected_type"
+    " FROM {sessions} WHERE {where}{order_by} LIMIT %(limit)s OFFSET %(offset)s) s"
+    " LEFT JOIN LATERAL (" + NAME_SOURCE + ") n ON true) p ON true"
+)
+
+# The positions of SELECT_SESSIONS_PAGE's item array, named.
+LIST_ITEM_FIELDS: Final = (
+    "session_id", "session_type", "agent_id", "team_id", "workflow_id", "user_id", "session_state", "metrics",
+    "stored_name", "workflow_name", "sdk", "framework", "metadata", "summary", "created_at", "updated_at",
+    "has_name_source", "run_input", "first_user_content",
+)  # fmt: skip
 
 FILTER_TRUE: Final = "true"
 FILTER_USER_ID: Final = "user_id = %(user_id)s"
