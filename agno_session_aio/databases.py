@@ -19,9 +19,9 @@ from .store import SessionStore, TableNames, connection_pool
 
 logger = logging.getLogger(__name__)
 
-# Besides its session table, agno lets `table` name these tables of a database (contract §1.6).
 # Seconds a statement may run past statement_timeout before the database counts as not answering.
 STATEMENT_GRACE: Final = 2.0
+# Besides its session table, agno lets `table` name these tables of a database (contract §1.6).
 OTHER_AGNO_TABLES: Final = ("agno_memories", "agno_learnings", "agno_metrics", "agno_eval_runs", "agno_knowledge")
 
 

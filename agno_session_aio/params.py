@@ -223,9 +223,7 @@ def _deep_body(raw: bytes) -> Any:
         return deepjson.loads(raw.decode("utf-8"), max_depth=MAX_NESTING)
     except json.JSONDecodeError as exc:
         raise ValidationFailed([_json_invalid(exc.pos, exc.msg)]) from None
-    except UnicodeDecodeError:
-        raise BadRequest(BODY_NOT_PARSED) from None
-    except deepjson.TooDeep:
+    except (UnicodeDecodeError, deepjson.TooDeep):
         raise BadRequest(BODY_NOT_PARSED) from None
 
 

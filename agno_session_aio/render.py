@@ -24,6 +24,7 @@ from .rules import (
     obj,
     objects,
     run_input,
+    session_runs_kept,
 )
 
 
@@ -78,15 +79,17 @@ def session_list_item(item: SessionListRecord) -> Json:
     }
 
 
-def session_detail(session_type: str, row: Row, runs: list[Any]) -> Json:
+def session_detail(session_type: str, row: Row, runs: list[Any], *, loaded_as: str | None = None) -> Json:
     """The agent, team or workflow detail schema of a session, rendered as `session_type`.
 
-    `runs` are those the session object holds (rules.session_runs_kept of the type it was loaded as):
-    after a PATCH that is the loaded type's selection, which the rendered type does not filter again.
+    Only the stored runs the session object keeps are shown: those of the type it was loaded as, which
+    is the rendered type except after a PATCH (agno re-saves the loaded object and answers with the
+    stored type, its runs not filtered again).
     """
+    kept = session_runs_kept(loaded_as or session_type, runs)
     if session_type == "workflow":
-        return _workflow_detail(row, runs)
-    return _agent_or_team_detail(session_type, row, runs)
+        return _workflow_detail(row, kept)
+    return _agent_or_team_detail(session_type, row, kept)
 
 
 def _timestamps(row: Row) -> tuple[str | None, str | None]:

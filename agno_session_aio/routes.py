@@ -10,10 +10,10 @@ from yarl import URL
 
 from . import views
 
-# A path segment, matched on the raw path. An encoded slash (%2F) never reaches it: the router decodes it
-# first, as uvicorn does for AgentOS (contract §1.1); the pattern refuses it as a second line of defence.
-# Runs of plain characters are taken at once (possessive, so a failing match never backtracks into them).
-SEGMENT = r"(?:[^/%]++|%(?![2][Ff]))+"
+# A path segment, matched on the raw path; an encoded slash (%2F) never reaches it, because AgentOSRouter
+# decodes it first, as uvicorn does for AgentOS (contract §1.1). Possessive, so a failing match never
+# backtracks into it.
+SEGMENT = r"[^/]++"
 SESSION = "{session_id:" + SEGMENT + "}"
 
 SESSION_ROUTES = (

@@ -88,8 +88,7 @@ class SessionView(BaseView):
             prefix = f"{query.session_type.title()} " if query.session_type else ""
             raise NotFound(f"{prefix}Session with id '{self.session_id}' not found")
         session_type = query.session_type or rules.detect_session_type(found.row)
-        kept = rules.session_runs_kept(session_type, found.runs)
-        return json_response(without_nulls(render.session_detail(session_type, found.row, kept)))
+        return json_response(without_nulls(render.session_detail(session_type, found.row, found.runs)))
 
     async def patch(self) -> web.Response:
         update = params.parse_update(self.request.query, await self.json_body())
@@ -104,8 +103,8 @@ class SessionView(BaseView):
         if patched is None:
             raise NotFound(f"Session with id '{self.session_id}' not found")
         # The answer follows the stored type; the runs are those the loaded object kept (contract §4.5).
-        kept = rules.session_runs_kept(patched.loaded_as, patched.runs)
-        return json_response(render.session_detail(rules.detect_session_type(patched.row), patched.row, kept))
+        stored_type = rules.detect_session_type(patched.row)
+        return json_response(render.session_detail(stored_type, patched.row, patched.runs, loaded_as=patched.loaded_as))
 
     async def delete(self) -> web.Response:
         delete = params.parse_delete(self.request.query)
@@ -130,8 +129,7 @@ class RenameView(BaseView):
         if found is None:
             raise NotFound(f"Session with id '{self.session_id}' not found")
         session_type = rename.session_type or rules.detect_session_type(found.row)
-        kept = rules.session_runs_kept(session_type, found.runs)
-        return json_response(render.session_detail(session_type, found.row, kept))
+        return json_response(render.session_detail(session_type, found.row, found.runs))
 
 
 class SessionRunsView(BaseView):
@@ -142,7 +140,6 @@ class SessionRunsView(BaseView):
 
     async def get(self) -> web.Response:
         query = params.parse_runs(self.request.query)
-        wanted = query.statuses
         store = await self.store_for(query.scope.db_id, query.scope.table)
         found = await store.get_session_with_runs(self.session_id, query.scope.user_id)
         if found is None:
@@ -161,7 +158,7 @@ class SessionRunsView(BaseView):
             shaped = render.classify_run(run, session_type, row)
             if shaped is None:
                 continue
-            if wanted is not None and str(shaped.get("status") or "").upper() not in wanted:
+            if query.statuses is not None and str(shaped.get("status") or "").upper() not in query.statuses:
                 continue
             rendered.append(without_nulls(render.run_preview(shaped) if self.previews else shaped))
         return json_response(rendered)
