@@ -22,7 +22,7 @@ from .middlewares import (
     make_tracing_middleware,
     request_context_middleware,
 )
-from .routes import OPEN_ROUTES, AgentOSRouter, setup_routes
+from .routes import AGENTOS_OPEN_PATHS, OPEN_ROUTES, AgentOSRouter, setup_routes
 from .tracing import Tracer
 
 
@@ -30,7 +30,7 @@ def create_app(config: Config, tracer: Tracer | None = None) -> web.Application:
     """Build the service; nothing is awaited here, the cleanup contexts do the async start-up."""
     metrics = Metrics()
     real_ip = make_real_ip_middleware(config.trusted_proxies)
-    auth = make_auth_middleware(config.security_key, [path for path, _ in OPEN_ROUTES])
+    auth = make_auth_middleware(config, [*AGENTOS_OPEN_PATHS, *(path for path, _ in OPEN_ROUTES)])
     middlewares = [
         # Outermost, so every response (errors and timeouts too) carries the request id.
         request_context_middleware,
@@ -44,6 +44,7 @@ def create_app(config: Config, tracer: Tracer | None = None) -> web.Application:
         # Outside auth and the timeout, so a 401 or a TimeoutError still leaves as agno's JSON body.
         error_middleware,
         # Auth runs before any parsing, as in AgentOS: an unauthenticated bad request is a 401, not a 422.
+        # It also runs with no credentials configured when user isolation needs the asserted user_id.
         *([auth] if auth else []),
         make_timeout_middleware(config.request_timeout),
     ]

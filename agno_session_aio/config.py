@@ -7,10 +7,11 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 import attrs
+import jwt.algorithms
 import orjson
 import psycopg2
 import psycopg2.extensions
@@ -47,7 +48,17 @@ ENVIRONMENT: Final = (
     ("AGNO_LOG_FORMAT", "json | text"),
     ("AGNO_TRUSTED_PROXIES", "proxies whose forwarding headers give the client IP"),
     ("AGNO_CORS_ORIGINS", "browser origins allowed (AgentOS's by default)"),
-    ("OS_SECURITY_KEY", "bearer key every /sessions route then requires"),
+    ("OS_SECURITY_KEY", "bearer key every /sessions route then requires (ignored once JWT is on)"),
+    ("JWT_VERIFICATION_KEY", "JWT mode: a PEM public key, or the shared secret with an HS algorithm"),
+    ("JWT_JWKS_FILE", "JWT mode: a JWKS file, keys chosen by kid"),
+    ("JWT_JWKS", "JWT mode: the JWKS itself, inline (when JWT_JWKS_FILE is unset)"),
+    ("AGNO_JWT_ALGORITHM", "the one algorithm tokens may use (RS256)"),
+    ("AGNO_JWT_VERIFY_AUDIENCE", "true: a token's aud must hold AGNO_JWT_AUDIENCE (false)"),
+    ("AGNO_JWT_AUDIENCE", "the audience checked (the AgentOS id, for AgentOS's default)"),
+    ("AGNO_JWT_ISSUER", "when set, a token's iss must equal it"),
+    ("AGNO_AUTHORIZATION", "true: tokens need the route's sessions:* scope, as AgentOS(authorization=True)"),
+    ("AGNO_ADMIN_SCOPE", "the scope that grants everything (agent_os:admin)"),
+    ("AGNO_USER_ISOLATION", "true: each token's sub sees and writes only its own sessions"),
 )
 # /readyz policies (AGNO_READINESS); the first is the default.
 READINESS_POLICIES: Final = ("any", "all", "default")
@@ -56,8 +67,31 @@ IDENTIFIER_RE: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 DSN_SCHEMES: Final = ("postgres", "postgresql")
 
 
+# The scope that grants every route and sees every user's sessions, unless AGNO_ADMIN_SCOPE names another.
+DEFAULT_ADMIN_SCOPE: Final = "agent_os:admin"
+BOOLEANS: Final = {"true": True, "1": True, "yes": True, "on": True,
+                   "false": False, "0": False, "no": False, "off": False}
+
+
 class ConfigError(ValueError):
     """A configuration value is missing or invalid; the message names the variable."""
+
+
+@attrs.frozen(kw_only=True)
+class JwtConfig:
+    """AgentOS's JWT mode (docs/contract.md §1.6): where keys come from and what a token must carry."""
+
+    # Static keys, tried in order: PEM public keys, or shared secrets for HS algorithms.
+    keys: tuple[str, ...] = ()
+    # The parsed JWKS document ({"keys": [...]}), from JWT_JWKS_FILE or JWT_JWKS.
+    jwks: Mapping[str, Any] | None = None
+    algorithm: str = "RS256"
+    # The audience a token's aud must hold; None: aud is not checked.
+    audience: str | None = None
+    issuer: str | None = None
+    # AgentOS(authorization=True): each route needs its scope; off, tokens are only verified.
+    authorization: bool = False
+    admin_scope: str = DEFAULT_ADMIN_SCOPE
 
 
 @attrs.frozen
@@ -83,6 +117,10 @@ class Config:
     request_timeout: float = 60.0
     log_level: str = "INFO"
     security_key: str | None = None
+    # None: no JWT mode (the security key, if any, is then the credential).
+    jwt: JwtConfig | None = None
+    # Each caller's sessions only: the token's sub (or, without auth, the user_id query value) is the owner.
+    user_isolation: bool = False
     pool_min_size: int = 1
     pool_max_size: int = 10
     connect_timeout: float = 10.0
@@ -146,6 +184,8 @@ class Config:
             request_timeout=_float(environ, "AGNO_REQUEST_TIMEOUT", 60.0),
             log_level=_log_level(environ),
             security_key=_get(environ, "OS_SECURITY_KEY"),
+            jwt=_jwt_from_env(environ),
+            user_isolation=_bool(environ, "AGNO_USER_ISOLATION"),
             pool_min_size=pool_min,
             pool_max_size=pool_max,
             connect_timeout=_float(environ, "AGNO_PG_CONNECT_TIMEOUT", 10.0),
@@ -225,6 +265,75 @@ def _databases_from_env(environ: Mapping[str, str], explicit_default: str | None
         if dsn is not None:
             return (DatabaseConfig(explicit_default or SINGLE_DB_ID, normalize_dsn(dsn, variable)),)
     return ()
+
+
+def _jwt_from_env(environ: Mapping[str, str]) -> JwtConfig | None:
+    """JWT mode when a key source is set, as AgentOS switches on JWT_VERIFICATION_KEY or JWT_JWKS_FILE."""
+    # The key exactly as given (a shared secret may hold spaces); only a blank value is unset.
+    key = environ.get("JWT_VERIFICATION_KEY", "")
+    keys = (key,) if key.strip() else ()
+    jwks = _jwks_from_env(environ)
+    authorization = _bool(environ, "AGNO_AUTHORIZATION")
+    if not keys and jwks is None:
+        if authorization:
+            raise ConfigError(
+                "AGNO_AUTHORIZATION=true requires a JWT verification key: set JWT_VERIFICATION_KEY, "
+                "JWT_JWKS_FILE or JWT_JWKS (without one no token can be verified)"
+            )
+        return None
+    audience = _get(environ, "AGNO_JWT_AUDIENCE")
+    if _bool(environ, "AGNO_JWT_VERIFY_AUDIENCE") and audience is None:
+        raise ConfigError(
+            "AGNO_JWT_VERIFY_AUDIENCE=true needs AGNO_JWT_AUDIENCE (AgentOS checks its own id when it has no "
+            "audience set: put that id here)"
+        )
+    algorithm = _get(environ, "AGNO_JWT_ALGORITHM") or "RS256"
+    # "none" would accept unsigned tokens: no deployment wants that, so it is not offered.
+    signing = set(jwt.algorithms.get_default_algorithms()) - {"none"}
+    if algorithm not in signing:
+        known = ", ".join(sorted(signing))
+        raise ConfigError(f"AGNO_JWT_ALGORITHM={algorithm!r} is not one of {known}")
+    return JwtConfig(
+        keys=keys,
+        jwks=jwks,
+        algorithm=algorithm,
+        audience=audience if _bool(environ, "AGNO_JWT_VERIFY_AUDIENCE") else None,
+        issuer=_get(environ, "AGNO_JWT_ISSUER"),
+        authorization=authorization,
+        admin_scope=_get(environ, "AGNO_ADMIN_SCOPE") or DEFAULT_ADMIN_SCOPE,
+    )
+
+
+def _jwks_from_env(environ: Mapping[str, str]) -> Mapping[str, Any] | None:
+    path = _get(environ, "JWT_JWKS_FILE")
+    if path is not None:
+        try:
+            text = Path(path).read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"JWT_JWKS_FILE={path!r} cannot be read: {exc.strerror}") from None
+        source = f"JWT_JWKS_FILE={path!r}"
+    else:
+        inline = _get(environ, "JWT_JWKS")
+        if inline is None:
+            return None
+        text, source = inline.encode(), "JWT_JWKS"
+    try:
+        document = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise ConfigError(f"{source} is not valid JSON: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("keys", []), list):
+        raise ConfigError(f'{source} must be a JWKS object {{"keys": [...]}}')
+    return document
+
+
+def _bool(environ: Mapping[str, str], name: str) -> bool:
+    raw = _get(environ, name)
+    if raw is None:
+        return False
+    try:
+        return BOOLEANS[raw.lower()]
+    except KeyError:
+        raise ConfigError(f"{name}={raw!r} must be true or false") from None
 
 
 def _get(environ: Mapping[str, str], name: str) -> str | None:

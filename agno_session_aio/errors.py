@@ -26,6 +26,13 @@ class Unauthorized(ApiError):
         super().__init__(401, detail)
 
 
+class Forbidden(ApiError):
+    """403: a verified caller that may not do this (a missing scope, no identity under isolation)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(403, detail)
+
+
 class BadRequest(ApiError):
     """400: a request the contract rejects after validation (db_id rules, status values)."""
 

@@ -11,6 +11,7 @@ import datetime
 if TYPE_CHECKING:
     from .config import Config  # noqa: F401  (named in the AppKey subscripts below)
     from .databases import Databases  # noqa: F401  (named in the AppKey subscripts below)
+    from .identity import Identity  # noqa: F401  (named in the AppKey subscripts below)
     from .metrics import Metrics  # noqa: F401  (named in the AppKey subscripts below)
     from .requestctx import RequestContext  # noqa: F401  (named in the AppKey subscripts below)
 
@@ -23,3 +24,5 @@ EMBEDDED_DSN_KEY = web.AppKey("embedded_dsn", str)
 # When this app was built; /health reports it as AgentOS's instantiated_at.
 STARTED_AT_KEY = web.AppKey("started_at", datetime.datetime)
 REQUEST_CONTEXT_KEY = web.RequestKey["RequestContext"]("request_context")
+# Who the caller is, set by the auth middleware when a JWT (or, without auth, user isolation) names one.
+IDENTITY_KEY = web.RequestKey["Identity"]("identity")

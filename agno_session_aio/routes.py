@@ -36,6 +36,18 @@ OPEN_ROUTES = (
 )
 
 
+# Paths AgentOS serves without credentials, whatever its auth mode (docs/contract.md §1.5).
+AGENTOS_OPEN_PATHS = ("/", "/health", "/info", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect")
+
+
+def agentos_path(request: web.Request) -> str:
+    """The path as AgentOS's middlewares see it: percent-decoded (by uvicorn), trailing slashes stripped."""
+    path = request.path
+    if path != "/" and path.endswith("/"):
+        return path.rstrip("/") or path
+    return path
+
+
 # Encoded slashes, which uvicorn decodes before AgentOS routes.
 ENCODED_SLASH = re.compile("%2[Ff]")
 

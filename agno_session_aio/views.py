@@ -7,10 +7,12 @@ import datetime
 import uuid
 from typing import Any
 
+import attrs
+
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from . import params, records, render, rules, writes
+from . import identity, params, records, render, rules, writes
 from .errors import NOT_READY_STATUS, BodyTooLarge, Conflict, MediaNotConfigured, NotFound
 from .jsonutil import json_response, no_content
 from .keys import CONFIG_KEY, DATABASES_KEY, METRICS_KEY, REQUEST_CONTEXT_KEY, STARTED_AT_KEY
@@ -28,6 +30,13 @@ class BaseView(web.View):
         if REQUEST_CONTEXT_KEY in self.request:
             self.request[REQUEST_CONTEXT_KEY].db_id = store.db_id
         return store
+
+    async def scoped(self, scope: params.Scope) -> tuple[SessionStore, str | None]:
+        """The store and the owner the request is limited to, in AgentOS's order: the database's errors
+        first, then the identity's; isolation's owner replaces the user_id query value (contract §1.7)."""
+        store = await self.store_for(scope.db_id, scope.table)
+        owner = identity.scoped_user_id(self.request)
+        return store, owner if owner is not None else scope.user_id
 
     async def json_body(self) -> Any:
         try:
@@ -48,8 +57,10 @@ class SessionsView(BaseView):
 
     async def get(self) -> web.Response:
         listing = params.parse_list(self.request.query)
-        store = await self.store_for(listing.scope.db_id, listing.scope.table)
-        page = await store.list_sessions(listing.query)
+        store, user_id = await self.scoped(listing.scope)
+        page = await store.list_sessions(
+            listing.query if user_id == listing.query.user_id else attrs.evolve(listing.query, user_id=user_id)
+        )
         data = [without_nulls(render.session_list_item(item)) for item in page.items]
         meta = render.page_meta(listing.query, page.total_count)
         return json_response({"data": data, "meta": meta})
@@ -57,9 +68,19 @@ class SessionsView(BaseView):
     async def post(self) -> web.Response:
         create = params.parse_create(self.request.query, await self.json_body())
         store = await self.store_for(create.db_id)
+        scoped = identity.scoped_user_id(self.request)
+        # The caller's own id wins over the body's, admins' too; isolation's owner over both.
+        asserted = identity.asserted_user_id(self.request)
+        owner = scoped if scoped is not None else asserted if asserted is not None else create.user_id
         session_id = create.session_id or str(uuid.uuid4())
-        row = await store.create_session(writes.new_session_columns(create, session_id))
+        row = await store.create_session(writes.new_session_columns(create, session_id, owner))
         if row is None:
+            if scoped is not None and not await store.session_exists(session_id, scoped):
+                # Someone else's id: refused without saying whose it is or pointing at a PATCH.
+                raise Conflict(
+                    "Could not create a session with the supplied session_id. "
+                    "Omit session_id to have one generated, or choose a different one."
+                )
             raise Conflict(
                 f"Session with id '{session_id}' already exists. Use PATCH /sessions/{session_id} to update it."
             )
@@ -67,11 +88,11 @@ class SessionsView(BaseView):
 
     async def delete(self) -> web.Response:
         delete = params.parse_bulk_delete(self.request.query, await self.json_body())
-        store = await self.store_for(delete.scope.db_id, delete.scope.table)
+        store, user_id = await self.scoped(delete.scope)
         if delete.delete_media:
             raise MediaNotConfigured()
         # Types are ignored for local databases: deletion is by id, scoped by user (contract §4.8).
-        await store.delete_sessions(delete.session_ids, delete.scope.user_id, bulk=True)
+        await store.delete_sessions(delete.session_ids, user_id, bulk=True)
         return no_content()
 
 
@@ -82,8 +103,8 @@ class SessionView(BaseView):
 
     async def get(self) -> web.Response:
         query = params.parse_session(self.request.query)
-        store = await self.store_for(query.scope.db_id, query.scope.table)
-        found = await store.get_session_with_runs(self.session_id, query.scope.user_id)
+        store, user_id = await self.scoped(query.scope)
+        found = await store.get_session_with_runs(self.session_id, user_id)
         if found is None:
             prefix = f"{query.session_type.title()} " if query.session_type else ""
             raise NotFound(f"{prefix}Session with id '{self.session_id}' not found")
@@ -92,14 +113,14 @@ class SessionView(BaseView):
 
     async def patch(self) -> web.Response:
         update = params.parse_update(self.request.query, await self.json_body())
-        store = await self.store_for(update.scope.db_id, update.scope.table)
+        store, user_id = await self.scoped(update.scope)
         summary = params.normalized_summary(update)
 
         def plan(row: records.Row) -> records.SessionChanges:
             # agno loads the row as the requested type (no type filter) and re-saves it as that type.
             return writes.patched_columns(update, update.session_type or rules.detect_session_type(row), row, summary)
 
-        patched = await store.update_session(self.session_id, update.scope.user_id, plan)
+        patched = await store.update_session(self.session_id, user_id, plan)
         if patched is None:
             raise NotFound(f"Session with id '{self.session_id}' not found")
         # The answer follows the stored type; the runs are those the loaded object kept (contract §4.5).
@@ -108,10 +129,10 @@ class SessionView(BaseView):
 
     async def delete(self) -> web.Response:
         delete = params.parse_delete(self.request.query)
-        store = await self.store_for(delete.scope.db_id, delete.scope.table)
+        store, user_id = await self.scoped(delete.scope)
         if delete.delete_media:
             raise MediaNotConfigured()
-        await store.delete_sessions([self.session_id], delete.scope.user_id)
+        await store.delete_sessions([self.session_id], user_id)
         return no_content()
 
 
@@ -122,10 +143,8 @@ class RenameView(BaseView):
 
     async def post(self) -> web.Response:
         rename = params.parse_rename(self.request.query, await self.json_body())
-        store = await self.store_for(rename.scope.db_id, rename.scope.table)
-        found = await store.rename_session(
-            self.session_id, rename.session_name, rename.session_type, rename.scope.user_id
-        )
+        store, user_id = await self.scoped(rename.scope)
+        found = await store.rename_session(self.session_id, rename.session_name, rename.session_type, user_id)
         if found is None:
             raise NotFound(f"Session with id '{self.session_id}' not found")
         session_type = rename.session_type or rules.detect_session_type(found.row)
@@ -140,8 +159,8 @@ class SessionRunsView(BaseView):
 
     async def get(self) -> web.Response:
         query = params.parse_runs(self.request.query)
-        store = await self.store_for(query.scope.db_id, query.scope.table)
-        found = await store.get_session_with_runs(self.session_id, query.scope.user_id)
+        store, user_id = await self.scoped(query.scope)
+        found = await store.get_session_with_runs(self.session_id, user_id)
         if found is None:
             raise NotFound(f"Session with ID {self.session_id} not found")
         row, runs = found
@@ -177,8 +196,8 @@ class RunView(BaseView):
 
     async def get(self) -> web.Response:
         query = params.parse_session(self.request.query)
-        store = await self.store_for(query.scope.db_id, query.scope.table)
-        found = await store.get_session_with_runs(self.session_id, query.scope.user_id)
+        store, user_id = await self.scoped(query.scope)
+        found = await store.get_session_with_runs(self.session_id, user_id)
         if found is None:
             raise NotFound(f"Session with ID {self.session_id} not found")
         row, runs = found

@@ -26,8 +26,9 @@ def normalize_summary(summary: dict[str, Any]) -> Json:
     return shaped
 
 
-def new_session_columns(create: CreateParams, session_id: str) -> Json:
-    """Column values of a new session, JSON nulls where agno's writer names a column (contract §2.2)."""
+def new_session_columns(create: CreateParams, session_id: str, owner: str | None) -> Json:
+    """Column values of a new session owned by `owner`, JSON nulls where agno's writer names a column
+    (contract §2.2)."""
     session_data: Json = {}
     if create.session_state is not None:
         session_data["session_state"] = create.session_state
@@ -40,7 +41,7 @@ def new_session_columns(create: CreateParams, session_id: str) -> Json:
         "agent_id": None,
         "team_id": None,
         "workflow_id": None,
-        "user_id": create.user_id,
+        "user_id": owner,
         "session_data": session_data or None,
         "metadata": metadata,
         "summary": None,

@@ -364,7 +364,7 @@ def test_env_examples_are_valid_config(name: str, db_ids: list[str]) -> None:
 
 def test_env_readme_documents_every_variable() -> None:
     source = (ROOT / "agno_session_aio" / "config.py").read_text()
-    variables = set(re.findall(r'"((?:AGNO|OS)_[A-Z0-9_]+|DATABASE_URL)"', source))
+    variables = set(re.findall(r'"((?:AGNO|OS|JWT)_[A-Z0-9_]+|DATABASE_URL)"', source))
     readme = (ROOT / "etc" / "README.md").read_text()
     assert variables, "config.py names no variables?"
     assert sorted(v for v in variables if f"`{v}`" not in readme) == []

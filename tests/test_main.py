@@ -293,7 +293,7 @@ def test_version_and_help_list_every_variable() -> None:
     shown = subprocess.run([sys.executable, "-m", "agno_session_aio", "--help"], capture_output=True, text=True,
                            timeout=30, env=_env())
     assert shown.returncode == 0
-    read = set(re.findall(r'"((?:AGNO|OS)_[A-Z_]+|DATABASE_URL)"', (ROOT / "agno_session_aio" / "config.py").read_text()))
+    read = set(re.findall(r'"((?:AGNO|OS|JWT)_[A-Z_]+|DATABASE_URL)"', (ROOT / "agno_session_aio" / "config.py").read_text()))
     listed = {name for name, _ in ENVIRONMENT}
     assert read == listed
     assert all(name in shown.stdout for name in listed)

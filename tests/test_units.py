@@ -61,9 +61,9 @@ def test_a_patch_plan_merges_as_agno_and_a_workflow_save_clears_the_summary() ->
 
 def test_new_sessions_hold_json_null_or_empty_objects_as_agno_writes_them() -> None:
     create = params.parse_create(MultiDict({"type": "workflow"}), {"session_id": "w", "workflow_id": "wf"})
-    columns = writes.new_session_columns(create, "w")
+    columns = writes.new_session_columns(create, "w", create.user_id)
     assert (columns["session_data"], columns["workflow_data"], columns["metadata"]) == ({}, {}, {})
-    agent = writes.new_session_columns(params.parse_create(MultiDict(), {"agent_id": "a"}), "a-1")
+    agent = writes.new_session_columns(params.parse_create(MultiDict(), {"agent_id": "a"}), "a-1", None)
     assert (agent["session_data"], agent["agent_data"], agent["metadata"], agent["agent_id"]) == (None, None, None, "a")
 
 

@@ -258,6 +258,14 @@ class SessionStore:
             record = await cur.fetchone()
         return queries.session_with_runs(record) if record is not None else None
 
+    async def session_exists(self, session_id: str, user_id: str) -> bool:
+        """Whether `user_id` owns a session of this id (which 409 a scoped create answers)."""
+        if queries.has_nul(session_id, user_id):
+            return False
+        async with self._cursor("session_exists") as cur:
+            await cur.execute(self._select_session_for_user, {"session_id": session_id, "user_id": user_id})
+            return await cur.fetchone() is not None
+
     # --- writes ------------------------------------------------------------
 
     async def create_session(self, values: Mapping[str, Any]) -> Row | None:

@@ -10,6 +10,10 @@ Configuration comes from the environment:
   (psycopg 3 also accepts ``postgresql+psycopg://postgres:@/db?host=/socket/dir``)
 * ``CONTRACT_AGENTOS_DB_ID``   the db_id AgentOS registers the database under (default ``contract-db``)
 * ``CONTRACT_AGENTOS_PORT``    TCP port on 127.0.0.1
+* ``CONTRACT_AGENTOS_JWT``     JSON of JWT settings (``test_jwt.py``): ``authorization`` (bool: the
+  ``Authorization(...)`` object, else the validate-only ``AuthorizationConfig``), ``user_isolation``, and
+  ``algorithm``, ``verify_audience``, ``audience``, ``issuer``, ``admin_scope``; the keys come from
+  ``JWT_VERIFICATION_KEY`` / ``JWT_JWKS_FILE``, which agno reads itself
 * ``CONTRACT_AGENTOS_OS_DB=1`` also pass the database as AgentOS's own ``db`` (the usual production
   setup: it is what enables service-account tokens, so an unknown ``agno_pat_`` token answers
   "Invalid or expired service account token" instead of "Service accounts are not enabled ...")
@@ -36,7 +40,26 @@ def build_app():
     )
     agent = Agent(id="contract-agent", name="Contract Agent", db=db)
     os_db = db if os.environ.get("CONTRACT_AGENTOS_OS_DB") == "1" else None
-    return AgentOS(agents=[agent], db=os_db, telemetry=False).get_app()
+    return AgentOS(agents=[agent], db=os_db, telemetry=False, **_jwt_kwargs()).get_app()
+
+
+def _jwt_kwargs() -> dict:
+    import json
+
+    from agno.os.authz import Authorization
+    from agno.os.config import AuthorizationConfig
+
+    raw = os.environ.get("CONTRACT_AGENTOS_JWT")
+    if not raw:
+        return {}
+    settings = json.loads(raw)
+    isolation = settings.pop("user_isolation", False)
+    if not settings:  # isolation without auth: the user_id query value is the caller
+        return {"user_isolation": isolation}
+    if settings.pop("authorization", False):
+        return {"authorization": Authorization(**settings), "user_isolation": isolation}
+    # JWT keys in the environment without authorization: tokens verified, no scope checks
+    return {"authorization_config": AuthorizationConfig(**settings), "user_isolation": isolation}
 
 
 def main() -> None:

@@ -28,6 +28,8 @@ from . import seed as seed_data
 
 REPORT_KEY = pytest.StashKey[dict]()
 AUTH_REPORT_KEY = pytest.StashKey[dict]()
+#: one per JWT setup of jwt_steps.py
+JWT_REPORT_KEYS = {setup: pytest.StashKey[dict]() for setup in ("rbac", "verify", "asserted")}
 
 
 def _self_check() -> bool:
@@ -127,16 +129,18 @@ def contract_harness(request, contract_seeded_db, contract_agentos, contract_our
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     summary = config.stash.get(REPORT_KEY, None)
     auth = config.stash.get(AUTH_REPORT_KEY, None)
-    if not summary and not auth:
+    jwt = {setup: config.stash.get(key, None) for setup, key in JWT_REPORT_KEYS.items()}
+    if not summary and not auth and not any(jwt.values()):
         return
     terminalreporter.section("agno contract")
-    for label, s in (("", summary), ("auth: ", auth)):
+    labelled = [("", summary), ("auth: ", auth), *((f"jwt {setup}: ", s) for setup, s in jwt.items())]
+    for label, s in labelled:
         if s:
             terminalreporter.write_line(
                 f"{label}{s['steps']} steps, {s['failed']} with mismatches, "
                 f"{s['known']} known differences; report: {s['path']}"
             )
-    logs = (summary or auth).get("logs")
+    logs = next(s for _, s in labelled if s).get("logs")
     if logs:
         terminalreporter.write_line(f"server logs: {logs}")
 

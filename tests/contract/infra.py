@@ -214,9 +214,11 @@ def start_agentos(
     timeout: float = 90.0,
     security_key: Optional[str] = None,
     os_db: bool = False,
+    env_extra: Optional[Dict[str, str]] = None,
 ) -> ServerProcess:
     """The real AgentOS; with ``security_key`` it runs with ``OS_SECURITY_KEY`` set (auth on); with
-    ``os_db`` the database is AgentOS's own ``db`` too (see ``agentos_app.py``)."""
+    ``os_db`` the database is AgentOS's own ``db`` too (see ``agentos_app.py``); ``env_extra`` is
+    added last (JWT settings)."""
     port = free_port()
     env = _base_env()
     env.update(
@@ -228,10 +230,11 @@ def start_agentos(
         CONTRACT_AGENTOS_OS_DB="1" if os_db else "0",
     )
     env.pop("OS_SECURITY_KEY", None)
-    for var in ("JWT_VERIFICATION_KEY", "JWT_JWKS_FILE"):  # JWT mode would ignore the security key
+    for var in ("JWT_VERIFICATION_KEY", "JWT_JWKS_FILE", "CONTRACT_AGENTOS_JWT"):  # only what the caller asks
         env.pop(var, None)
     if security_key is not None:
         env["OS_SECURITY_KEY"] = security_key
+    env.update(env_extra or {})
     server = ServerProcess(name, [sys.executable, str(HERE / "agentos_app.py")], env, port, log_dir).start()
     server.wait_ready("/health", lambda r: r.status_code == 200, timeout)
     return server
@@ -258,8 +261,10 @@ def start_ours(
     timeout: float = 30.0,
     name: str = "ours",
     security_key: Optional[str] = None,
+    env_extra: Optional[Dict[str, str]] = None,
 ) -> ServerProcess:
-    """Our service; with ``security_key`` it runs with ``OS_SECURITY_KEY`` set (auth on)."""
+    """Our service; with ``security_key`` it runs with ``OS_SECURITY_KEY`` set (auth on); ``env_extra``
+    is added last (JWT settings)."""
     import json
 
     port = free_port()
@@ -271,11 +276,14 @@ def start_ours(
     )
     for var in (
         "AGNO_PG_DSN", "DATABASE_URL", "AGNO_DEFAULT_DB_ID", "AGNO_SESSION_TABLE", "AGNO_RUNS_TABLE",
-        "AGNO_DB_SCHEMA", "OS_SECURITY_KEY", "AGNO_SECURITY_KEY",
+        "AGNO_DB_SCHEMA", "OS_SECURITY_KEY", "AGNO_SECURITY_KEY", "JWT_VERIFICATION_KEY", "JWT_JWKS_FILE",
+        "JWT_JWKS", "AGNO_JWT_ALGORITHM", "AGNO_JWT_VERIFY_AUDIENCE", "AGNO_JWT_AUDIENCE", "AGNO_JWT_ISSUER",
+        "AGNO_AUTHORIZATION", "AGNO_ADMIN_SCOPE", "AGNO_USER_ISOLATION",
     ):
         env.pop(var, None)
     if security_key is not None:
         env["OS_SECURITY_KEY"] = security_key
+    env.update(env_extra or {})
     server = ServerProcess(name, [sys.executable, "-m", "agno_session_aio"], env, port, log_dir).start()
     server.wait_ready(
         "/healthz",
