@@ -79,7 +79,7 @@ class ConfigError(ValueError):
 
 @attrs.frozen(kw_only=True)
 class JwtConfig:
-    """AgentOS's JWT mode (docs/contract.md §1.6): where keys come from and what a token must carry."""
+    """AgentOS's JWT mode (docs/contract.md §1.8): where keys come from and what a token must carry."""
 
     # Static keys, tried in order: PEM public keys, or shared secrets for HS algorithms.
     keys: tuple[str, ...] = ()

@@ -1,4 +1,4 @@
-"""Who a request acts for, and the owner user isolation limits it to (docs/contract.md §1.7)."""
+"""Who a request acts for, and the owner user isolation limits it to (docs/contract.md §1.10)."""
 
 from __future__ import annotations
 

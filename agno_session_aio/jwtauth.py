@@ -1,4 +1,4 @@
-"""Verifying a bearer JWT as AgentOS's JWTValidator does (docs/contract.md §1.6).
+"""Verifying a bearer JWT as AgentOS's JWTValidator does (docs/contract.md §1.8).
 
 One configured algorithm; a JWKS key chosen by the token's kid (else the JWKS's key without a kid), then
 the static keys in order; 10 s of leeway on exp, nbf and iat; aud and iss checked only when configured.

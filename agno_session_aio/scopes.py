@@ -1,4 +1,4 @@
-"""Which scope each session route needs, and whether a token's scopes grant it (docs/contract.md §1.7).
+"""Which scope each session route needs, and whether a token's scopes grant it (docs/contract.md §1.9).
 
 AgentOS maps "METHOD pattern" to scopes and takes the first pattern that fnmatch-matches the path, so
 `*` spans slashes: every GET under /sessions needs sessions:read, PATCH and DELETE under it need write

@@ -33,7 +33,7 @@ class BaseView(web.View):
 
     async def scoped(self, scope: params.Scope) -> tuple[SessionStore, str | None]:
         """The store and the owner the request is limited to, in AgentOS's order: the database's errors
-        first, then the identity's; isolation's owner replaces the user_id query value (contract §1.7)."""
+        first, then the identity's; isolation's owner replaces the user_id query value (contract §1.10)."""
         store = await self.store_for(scope.db_id, scope.table)
         owner = identity.scoped_user_id(self.request)
         return store, owner if owner is not None else scope.user_id

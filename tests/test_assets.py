@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import importlib.util
 import json
 import os
@@ -334,6 +336,23 @@ def test_chart_deployment_settings(helm: Any) -> None:
     config = Config.from_env(manifests["ConfigMap"]["data"])
     assert (config.readiness, config.max_body_bytes) == ("any", 64 * 1024 * 1024)
     assert (config.keepalive_timeout, config.max_connections) == (75.0, 2048)
+
+
+def test_chart_jwt_values_reach_the_service(helm: Any) -> None:
+    jwks = {"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "a"}]}
+    values = {"config": {"jwt": {"verificationKey": "k", "jwks": jwks, "algorithm": "HS256", "audience": "os",
+                                 "issuer": "https://idp", "authorization": True, "adminScope": "root"},
+                         "userIsolation": True}}
+    manifests = _render(helm, _deep_merge(helm.parse_set_string(HELM_SET), values))
+    secret = {key: base64.b64decode(value).decode() for key, value in manifests["Secret"]["data"].items()}
+    assert (secret["JWT_VERIFICATION_KEY"], json.loads(secret["JWT_JWKS"])) == ("k", jwks)
+    config = Config.from_env({**manifests["ConfigMap"]["data"], **secret})
+    assert config.jwt is not None and config.user_isolation
+    assert (config.jwt.algorithm, config.jwt.audience, config.jwt.issuer) == ("HS256", "os", "https://idp")
+    assert (config.jwt.authorization, config.jwt.admin_scope, config.jwt.keys) == (True, "root", ("k",))
+    # and by default: no JWT mode, no isolation
+    default = Config.from_env(_render(helm, helm.parse_set_string(HELM_SET))["ConfigMap"]["data"])
+    assert (default.jwt, default.user_isolation) == (None, False)
 
 
 def test_chart_refuses_to_render_without_a_dsn(helm: Any) -> None:

@@ -1,4 +1,4 @@
-"""AgentOS's auth layer (docs/contract.md §1.5–1.7): the security key, or JWTs with scopes, or neither.
+"""AgentOS's auth layer (docs/contract.md §1.5, §1.8–1.10): the security key, or JWTs with scopes, or neither.
 
 One middleware, built for the configured mode. It answers agno's 401 and 403 texts before any parsing,
 and records who the caller is (IDENTITY_KEY) for the views' user isolation.

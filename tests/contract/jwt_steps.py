@@ -1,4 +1,4 @@
-"""JWT steps (contract §1.6–1.7), run by ``test_jwt.py`` against server pairs started in JWT mode.
+"""JWT steps (contract §1.8–1.10), run by ``test_jwt.py`` against server pairs started in JWT mode.
 
 Two setups, each one AgentOS and one of ours on the same seeded database:
 

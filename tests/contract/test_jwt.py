@@ -1,4 +1,4 @@
-"""JWT parity (contract §1.6–1.7): for each setup of ``jwt_steps.py``, a real AgentOS and one of ours
+"""JWT parity (contract §1.8–1.10): for each setup of ``jwt_steps.py``, a real AgentOS and one of ours
 started with the same JWT settings on the same seeded database, and the same ``Harness`` comparing
 answers and table dumps step by step.
 
