@@ -125,8 +125,25 @@ def test_verifier_answers_as_agnos_validator(name: str, ours: dict[str, Any], ag
         expected = _outcome(lambda: validator.validate_token(token, audience))
         got = _outcome(lambda: verifier.claims(token))
         assert got == expected, label
+        assert _outcome(lambda: verifier.claims(token)) == expected, f"{label}, a second time (kept claims)"
         outcomes.add(expected[0])
     assert "claims" in outcomes and len(outcomes) > 1  # the corpus both passes and fails each setting
+
+
+def test_kept_tokens_still_expire_and_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agno_session_aio import jwtauth
+
+    verifier = JwtVerifier(JwtConfig(keys=(SECRET,), algorithm="HS256"))
+    token = _token(SECRET, "HS256", exp=NOW + 5)
+    assert verifier.claims(token)["exp"] == NOW + 5
+    monkeypatch.setattr(jwtauth.time, "time", lambda: NOW + 15.5)
+    with pytest.raises(jwt.ExpiredSignatureError, match="^Signature has expired$"):
+        verifier.claims(token)
+    assert token not in verifier._verified
+    monkeypatch.setattr(jwtauth, "VERIFIED_TOKENS_KEPT", 3)
+    for n in range(10):
+        verifier.claims(_token(SECRET, "HS256", jti=str(n)))
+    assert len(verifier._verified) == 3
 
 
 SCOPE_SETS: list[list[Any]] = [
