@@ -22,7 +22,6 @@ from agno_session_aio import scopes
 from agno_session_aio.config import Config, ConfigError, JwtConfig
 from agno_session_aio.jwtauth import JwtVerifier
 
-NOW = int(time.time())
 SECRET = "unit-secret-0123456789-0123456789-0123"
 RSA_1 = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 RSA_2 = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -44,7 +43,8 @@ def _jwk(key: Any, kid: str | None) -> dict[str, Any]:
 
 
 def _token(key: Any, alg: str = "RS256", kid: str | None = None, **claims: Any) -> str:
-    payload = {"sub": "u", "iat": NOW, "exp": NOW + 600, **claims}
+    now = int(time.time())
+    payload = {"sub": "u", "iat": now, "exp": now + 600, **claims}
     return jwt.encode(payload, key, algorithm=alg, headers={"kid": kid} if kid else None)
 
 
@@ -63,34 +63,38 @@ SETTINGS = [
      None),
 ]
 
-TOKENS = [
-    ("hs", _token(SECRET, "HS256")),
-    ("hs-wrong-secret", _token(SECRET + "x", "HS256")),
-    ("rs1", _token(RSA_1)),
-    ("rs1-kid-a", _token(RSA_1, kid="a")),
-    ("rs1-kid-b", _token(RSA_1, kid="b")),
-    ("rs2-kid-b", _token(RSA_2, kid="b")),
-    ("rs2-kid-z", _token(RSA_2, kid="z")),
-    ("rs2", _token(RSA_2)),
-    ("es", _token(EC_1, "ES256")),
-    ("expired", _token(RSA_1, kid="a", exp=NOW - 600)),
-    ("expired-hs", _token(SECRET, "HS256", exp=NOW - 600)),
-    ("leeway", _token(RSA_1, kid="a", exp=NOW - 2)),
-    ("nbf", _token(RSA_1, kid="a", nbf=NOW + 600)),
-    ("iat", _token(RSA_1, kid="a", iat=NOW + 600)),
-    ("aud-ok", _token(RSA_1, aud="os", iss="iss")),
-    ("aud-list", _token(RSA_1, aud=["x", "os"], iss="iss")),
-    ("aud-wrong", _token(RSA_1, aud="x", iss="iss")),
-    ("aud-number", _token(RSA_1, aud=5, iss="iss")),
-    ("iss-wrong", _token(RSA_1, aud="os", iss="other")),
-    ("iss-missing", _token(RSA_1, aud="os")),
-    ("sub-int", _token(RSA_1, kid="a", sub=3)),
-    ("garbage", "not-a-token"),
-    ("dots", "a.b.c"),
-    ("empty-segments", ".."),
-    ("unsigned", jwt.encode({"sub": "u"}, None, algorithm="none")),
-    ("non-ascii", "é.x.y"),
-]
+
+def _tokens() -> list[tuple[str, str]]:
+    """The corpus, minted when a test runs (its times are relative to now)."""
+    now = int(time.time())
+    return [
+        ("hs", _token(SECRET, "HS256")),
+        ("hs-wrong-secret", _token(SECRET + "x", "HS256")),
+        ("rs1", _token(RSA_1)),
+        ("rs1-kid-a", _token(RSA_1, kid="a")),
+        ("rs1-kid-b", _token(RSA_1, kid="b")),
+        ("rs2-kid-b", _token(RSA_2, kid="b")),
+        ("rs2-kid-z", _token(RSA_2, kid="z")),
+        ("rs2", _token(RSA_2)),
+        ("es", _token(EC_1, "ES256")),
+        ("expired", _token(RSA_1, kid="a", exp=now - 600)),
+        ("expired-hs", _token(SECRET, "HS256", exp=now - 600)),
+        ("leeway", _token(RSA_1, kid="a", exp=now - 2)),
+        ("nbf", _token(RSA_1, kid="a", nbf=now + 600)),
+        ("iat", _token(RSA_1, kid="a", iat=now + 600)),
+        ("aud-ok", _token(RSA_1, aud="os", iss="iss")),
+        ("aud-list", _token(RSA_1, aud=["x", "os"], iss="iss")),
+        ("aud-wrong", _token(RSA_1, aud="x", iss="iss")),
+        ("aud-number", _token(RSA_1, aud=5, iss="iss")),
+        ("iss-wrong", _token(RSA_1, aud="os", iss="other")),
+        ("iss-missing", _token(RSA_1, aud="os")),
+        ("sub-int", _token(RSA_1, kid="a", sub=3)),
+        ("garbage", "not-a-token"),
+        ("dots", "a.b.c"),
+        ("empty-segments", ".."),
+        ("unsigned", jwt.encode({"sub": "u"}, None, algorithm="none")),
+        ("non-ascii", "é.x.y"),
+    ]
 
 
 def _agno_validator(arguments: dict[str, Any], tmp_path: Path) -> Any:
@@ -121,7 +125,7 @@ def test_verifier_answers_as_agnos_validator(name: str, ours: dict[str, Any], ag
     validator = _agno_validator(agno, tmp_path)
     verifier = JwtVerifier(JwtConfig(**ours))
     outcomes = set()
-    for label, token in TOKENS:
+    for label, token in _tokens():
         expected = _outcome(lambda: validator.validate_token(token, audience))
         got = _outcome(lambda: verifier.claims(token))
         assert got == expected, label
@@ -133,16 +137,17 @@ def test_verifier_answers_as_agnos_validator(name: str, ours: dict[str, Any], ag
 def test_kept_tokens_still_expire_and_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     from agno_session_aio import jwtauth
 
+    now = int(time.time())  # not the module's NOW: the suite may have run for minutes since
     verifier = JwtVerifier(JwtConfig(keys=(SECRET,), algorithm="HS256"))
-    token = _token(SECRET, "HS256", exp=NOW + 5)
-    assert verifier.claims(token)["exp"] == NOW + 5
-    monkeypatch.setattr(jwtauth.time, "time", lambda: NOW + 15.5)
+    token = _token(SECRET, "HS256", iat=now, exp=now + 5)
+    assert verifier.claims(token)["exp"] == now + 5
+    monkeypatch.setattr(jwtauth.time, "time", lambda: now + 15.5)
     with pytest.raises(jwt.ExpiredSignatureError, match="^Signature has expired$"):
         verifier.claims(token)
     assert token not in verifier._verified
     monkeypatch.setattr(jwtauth, "VERIFIED_TOKENS_KEPT", 3)
     for n in range(10):
-        verifier.claims(_token(SECRET, "HS256", jti=str(n)))
+        verifier.claims(_token(SECRET, "HS256", iat=now, exp=now + 600, jti=str(n)))
     assert len(verifier._verified) == 3
 
 
