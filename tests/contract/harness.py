@@ -66,8 +66,9 @@ class Side:
             headers.setdefault("content-type", "application/json")
         elif req.content is not None:
             content = req.content.encode() if isinstance(req.content, str) else req.content
-        if req.wire_headers is not None:
-            return path, self._send_wire(req.method, path, content, list(headers.items()) + list(req.wire_headers))
+        if req.wire_headers is not None or req.fresh_headers is not None:
+            wire = list(req.wire_headers or []) + (req.fresh_headers() if req.fresh_headers else [])
+            return path, self._send_wire(req.method, path, content, list(headers.items()) + wire)
         resp = self.client.request(req.method, path, content=content, headers=headers)
         return path, resp
 

@@ -97,12 +97,18 @@ def bearer(token: str) -> Headers:
     return [("Authorization", f"Bearer {token}")]
 
 
+def _fresh_within_leeway() -> Headers:
+    """a token that expired 3 s ago, within the 10 s leeway"""
+    return bearer(rs(claims(exp=int(time.time()) - 3)))
+
+
 GOOD = rs(claims())
 ADMIN_TOKEN = rs(claims(user="root", scopes=[ADMIN]))
 USER_2_TOKEN = rs(claims(user=S.USER_2))
 
-#: (label, headers) of the rbac setup: what a token can get wrong, one thing at a time
-RBAC_VARIANTS: List[Tuple[str, Headers]] = [
+#: (label, headers or a function making them at send time) of the rbac setup: what a token can get
+#: wrong, one thing at a time
+RBAC_VARIANTS: List[Tuple[str, Any]] = [
     ("good", bearer(GOOD)),
     ("rotated-key", bearer(rs(claims(), key=K2, kid="k2"))),
     ("bearer-lower", [("Authorization", f"bearer {GOOD}")]),
@@ -115,7 +121,7 @@ RBAC_VARIANTS: List[Tuple[str, Headers]] = [
     ("pat", bearer("agno_pat_abc")),
     ("cookie-only", [("Cookie", f"access_token={GOOD}")]),
     ("expired", bearer(rs(claims(exp=NOW - 3600)))),
-    ("expired-within-leeway", bearer(rs(claims(exp=NOW - 3)))),
+    ("expired-within-leeway", _fresh_within_leeway),
     ("not-yet-valid", bearer(rs(claims(nbf=NOW + 3600)))),
     ("issued-in-future", bearer(rs(claims(iat=NOW + 3600)))),
     ("exp-not-int", bearer(rs(claims(exp="tomorrow")))),
@@ -162,7 +168,10 @@ def _req(method: str, path: Any, body: Any = NO_BODY) -> Req:
     return Req(method, path, json=body)
 
 
-def _with(req: Req, headers: Headers) -> Req:
+def _with(req: Req, headers: Any) -> Req:
+    if callable(headers):
+        return Req(req.method, req.path, json=req.json, content=req.content, headers=dict(req.headers),
+                   wire_headers=[], fresh_headers=headers)
     return Req(req.method, req.path, json=req.json, content=req.content, headers=dict(req.headers),
                wire_headers=list(headers))
 
@@ -172,7 +181,7 @@ class Table:
     """One setup's steps: a route table crossed with credential variants, plus scripted cases."""
 
     setup: str
-    variants: List[Tuple[str, Headers]]
+    variants: List[Tuple[str, Any]]
     reader: Headers  # the credential read-backs are sent with (sees every user's sessions)
     steps: List[Step] = field(default_factory=list)
 
@@ -299,7 +308,7 @@ def _rbac() -> Table:
 
 def _verify() -> Table:
     token = hs({"sub": S.USER_1, "exp": NOW + 3600})
-    variants: List[Tuple[str, Headers]] = [
+    variants: List[Tuple[str, Any]] = [
         ("good", bearer(token)),
         ("none", []),
         ("security-key", bearer(SECURITY_KEY)),

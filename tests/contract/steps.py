@@ -29,6 +29,9 @@ class Req:
     #: headers sent byte-for-byte through ``http.client`` (order, duplicates and surrounding
     #: whitespace kept: httpx refuses ``"Bearer  key "``); None: httpx as usual
     wire_headers: Optional[List[Tuple[str, str]]] = None
+    #: called at send time for headers that must be made then (a token that is valid for seconds);
+    #: sent after ``wire_headers``
+    fresh_headers: Optional[Callable[[], List[Tuple[str, str]]]] = None
 
     def describe(self, resolved_path: Optional[str] = None) -> str:
         path = resolved_path or (self.path if isinstance(self.path, str) else "<path from previous answer>")
@@ -40,6 +43,8 @@ class Req:
             text += f" <{self.headers.get('content-type', 'no content-type')}> {body!r}"
         if self.wire_headers is not None:
             text += " headers=" + (repr(self.wire_headers) if self.wire_headers else "[]")
+        if self.fresh_headers is not None:
+            text += f" + headers made at send time ({getattr(self.fresh_headers, '__doc__', None) or 'fresh'})"
         return text
 
 
