@@ -27,9 +27,12 @@ SESSION_ROUTES = (
     (f"/sessions/{SESSION}/media/{{storage_key:.+}}", views.MediaView),
 )
 
-# Health and metrics routes stay open when a security key is set (probes and scrapers carry no key).
+# Health, metrics and the API's description stay open in every auth mode (probes, scrapers and API
+# browsers carry no credentials).
 OPEN_ROUTES = (
     ("/health", views.HealthView),
+    ("/openapi.json", views.OpenAPIView),
+    ("/docs", views.DocsView),
     ("/healthz", views.LivenessView),
     ("/readyz", views.ReadinessView),
     ("/metrics", views.MetricsView),

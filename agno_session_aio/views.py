@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import uuid
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -218,6 +218,42 @@ class MediaView(BaseView):
     async def get(self) -> web.Response:
         params.parse_media(self.request.query)
         raise MediaNotConfigured()
+
+
+class OpenAPIView(web.View):
+    """GET /openapi.json: the document openapi.py builds from the route table."""
+
+    async def get(self) -> web.Response:
+        from . import openapi  # it imports this module for the view classes it documents
+
+        return json_response(openapi.document())
+
+
+# Swagger UI from the CDN FastAPI's /docs uses; the page holds no data of its own.
+DOCS_PAGE: Final = """<!DOCTYPE html>
+<html>
+<head>
+<title>agno-session-aio - Swagger UI</title>
+<link type="text/css" rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>
+SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true,
+                 presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
+                 layout: "BaseLayout"})
+</script>
+</body>
+</html>
+"""
+
+
+class DocsView(web.View):
+    """GET /docs: Swagger UI over /openapi.json, as AgentOS serves it."""
+
+    async def get(self) -> web.Response:
+        return web.Response(text=DOCS_PAGE, content_type="text/html")
 
 
 class HealthView(web.View):
