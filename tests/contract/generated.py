@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import random
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import seed as S
 from .steps import NO_BODY, Req, Step
@@ -132,7 +132,13 @@ def _request(rng: random.Random, route: str) -> Req:
     return Req(method, paths[route]() + query, json=body)
 
 
-def generate(seed: int = SEED, count: int = COUNT) -> List[Step]:
+Headers = List[Tuple[str, str]]
+
+
+def generate(seed: int = SEED, count: int = COUNT, credentials: Optional[List[Tuple[str, Headers]]] = None,
+             reader: Optional[Headers] = None, prefix: str = "gen") -> List[Step]:
+    """``count`` steps; with ``credentials`` each step's request carries one drawn from them (its label ends
+    the step id) and the read-back carries ``reader``'s."""
     rng = random.Random(seed)
     steps = []
     for index in range(count):
@@ -143,8 +149,18 @@ def generate(seed: int = SEED, count: int = COUNT) -> List[Step]:
             # session (a random uuid when the body names none) comes last on both.
             requests.append(Req("GET", "/sessions?limit=100&sort_by=created_at&sort_order=asc", json=NO_BODY))
         ties = _ties(requests[0]) if len(requests) == 1 else "created_at"
-        steps.append(Step(f"gen-{index:03d}-{route}", f"generated ({route})", requests, ties=ties))
+        step_id = f"{prefix}-{index:03d}-{route}"
+        if credentials is not None:
+            label, headers = rng.choice(credentials)
+            step_id += f"-{label}"
+            requests = [_with_headers(r, list(headers) if i == 0 else list(reader or [])) for i, r in enumerate(requests)]
+        steps.append(Step(step_id, f"generated ({route})", requests, ties=ties))
     return steps
+
+
+def _with_headers(req: Req, headers: Headers) -> Req:
+    return Req(req.method, req.path, json=req.json, content=req.content, headers=dict(req.headers),
+               wire_headers=headers)
 
 
 SORT_KEYS = {"created_at": "created_at", "updated_at": "COALESCE(updated_at, created_at)", "session_id": "session_id",
@@ -168,3 +184,20 @@ GENERATED_STEPS: List[Step] = generate()
 def tolerated(agentos_status: int, ours_status: int, ours_detail: Optional[bool], ours_json: bool) -> bool:
     """Where AgentOS fails with a 5xx, a clean answer of ours stands in for equality."""
     return agentos_status >= 500 and ours_json and (ours_status < 400 or (ours_status < 500 and bool(ours_detail)))
+
+
+def failures(result: Any) -> List[str]:
+    """What is wrong with a generated step's result (nothing: an empty list).
+
+    Where AgentOS failed with a 5xx, ours must answer cleanly instead. From there on the two databases may
+    differ (AgentOS did not write, we may have), so later requests and the rows are not compared.
+    """
+    first_spared = next((i for i, (a, b) in enumerate(zip(result.agentos, result.ours))
+                         if tolerated(a.status, b.status, isinstance(b.body, dict) and "detail" in b.body, b.is_json)),
+                        None)
+    if first_spared is not None:
+        result.exempt |= set(range(first_spared, len(result.ours)))
+        result.db_differences = []
+    crashes = [f"request {i}: ours answered {b.short(200)}" for i, b in enumerate(result.ours)
+               if b.status >= 500 and b.status != 503]
+    return [result.render(), *crashes] if result.failed or crashes else []

@@ -16,6 +16,7 @@ Step ids: ``jwt-<setup>-<route>-<variant>`` and ``jwt-<setup>-<case>``.
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from . import seed as S
+from .generated import SEED, generate
 from .steps import NO_BODY, Req, Step
 
 AUDIENCE = "contract-os"
@@ -366,5 +368,19 @@ def _asserted() -> Table:
 
 TABLES: List[Table] = [_rbac(), _verify(), _asserted()]
 JWT_STEPS: List[Step] = [s for table in TABLES for s in table.steps]
-_ids = [s.id for s in JWT_STEPS]
+
+#: the generated grammar (generated.py) again, on the rbac pair: each request as one of these callers,
+#: so isolation and scopes meet every route, parameter and odd input; read-backs as the admin
+GENERATED_CALLERS: List[Tuple[str, Headers]] = [
+    ("user-1", bearer(GOOD)),
+    ("user-2", bearer(USER_2_TOKEN)),
+    ("admin", bearer(ADMIN_TOKEN)),
+    ("read-only", bearer(rs(claims(scopes=["sessions:read"])))),
+    ("no-sub", bearer(rs(claims(user=None)))),
+    ("none", []),
+]
+JWT_GENERATED_STEPS: List[Step] = generate(
+    SEED + 1, int(os.environ.get("AGNO_CONTRACT_JWT_STEPS", "150")), credentials=GENERATED_CALLERS,
+    reader=bearer(ADMIN_TOKEN), prefix="jwt-rbac-gen")
+_ids = [s.id for s in JWT_STEPS + JWT_GENERATED_STEPS]
 assert len(_ids) == len(set(_ids)), "duplicate JWT step id"

@@ -18,6 +18,7 @@ import pytest
 from . import infra
 from . import jwt_steps as J
 from .conftest import JWT_REPORT_KEYS, _self_check, running_harness
+from .generated import failures
 
 
 def _settings(setup: str, jwks_file: Path) -> tuple[dict, dict, str | None]:
@@ -77,6 +78,13 @@ def test_jwt_step(step, jwt_harness):
     result = jwt_harness(step.id.split("-")[1]).run(step)
     if result.failed:
         pytest.fail(result.render(), pytrace=False)
+
+
+@pytest.mark.parametrize("step", J.JWT_GENERATED_STEPS, ids=[s.id for s in J.JWT_GENERATED_STEPS])
+def test_jwt_generated_step(step, jwt_harness):
+    problems = failures(jwt_harness("rbac").run(step))
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
 
 
 #: answers AgentOS must have given somewhere in the run: proof the pairs really ran in JWT mode with
