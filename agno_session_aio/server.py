@@ -12,6 +12,7 @@ import socket
 import sys
 import time
 from types import FrameType
+from typing import Final
 
 from aiohttp import web
 
@@ -72,6 +73,10 @@ def _serve_one(config: Config, *, reuse_port: bool) -> None:
             flush_logs()
 
 
+# The longest request line, and the longest header, a client may send.
+MAX_HEAD_BYTES: Final = 16 * 1024
+
+
 async def _serve(config: Config, *, reuse_port: bool) -> None:
     ensure_file_descriptors(config.max_connections)
     # Bound first: a port in use ends the start before any database is touched.
@@ -85,6 +90,10 @@ async def _serve(config: Config, *, reuse_port: bool) -> None:
         keepalive_timeout=config.keepalive_timeout,
         # SIGTERM: stop accepting, let in-flight requests finish within the grace period, then clean up.
         shutdown_timeout=config.shutdown_grace,
+        # uvicorn (h11) takes 16 KiB of request line and headers where aiohttp's default is 8190 bytes per
+        # line: identity providers' JWTs with many group claims reach 8 KiB, and AgentOS accepts them.
+        max_line_size=MAX_HEAD_BYTES,
+        max_field_size=MAX_HEAD_BYTES,
     )
     try:
         await runner.setup()

@@ -161,6 +161,8 @@ RBAC_VARIANTS: List[Tuple[str, Any]] = [
     ("admin", bearer(ADMIN_TOKEN)),
     ("admin-bare", bearer(rs(claims(scopes=["admin"])))),
     ("two-headers-good-first", bearer(GOOD) + bearer("abc")),
+    # identity providers' tokens with many group claims pass 8 KiB
+    ("large-token", bearer(rs(claims(groups=[f"group-{n:05d}" for n in range(500)])))),
     ("two-headers-bad-first", bearer("abc") + bearer(GOOD)),
 ]
 SHORT = ("good", "none", "read-only", "no-sub", "admin", "expired", "scopes-not-strings")
