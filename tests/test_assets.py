@@ -177,7 +177,9 @@ def test_dockerfile_builds_behind_a_mirror_and_ships_no_pip() -> None:
 def test_image_healthcheck_probes_often_while_starting() -> None:
     (line,) = [line for line in DOCKERFILE.read_text().splitlines() if line.startswith("HEALTHCHECK ")]
     options = dict(re.findall(r"--([a-z-]+)=(\S+)", line))
-    assert options["start-interval"] == "1s" and int(options["start-period"].rstrip("s")) >= 10
+    assert int(options["interval"].rstrip("s")) <= 5 and int(options["start-period"].rstrip("s")) >= 10
+    # Docker 25's option; older engines (Debian bookworm's 20.10) cannot build a Dockerfile holding it
+    assert "start-interval" not in options
 
 
 def _runs(command: list[str]) -> bool:
