@@ -443,6 +443,7 @@ def _status(url: str) -> int:
         return exc.code
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["single-db", "security-key", "multi-db"])
 def test_smoke_script_passes_against_the_service(
     mode: str, pg_dsn: str, second_pg_dsn: str, tmp_path: Path

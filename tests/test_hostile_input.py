@@ -32,6 +32,7 @@ async def read(response: Any) -> Any:
     return deepjson.loads(await response.text())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("depth", [490, 3_000, 12_000])
 async def test_deep_session_state_round_trips_through_every_endpoint(client: TestClient, depth: int) -> None:
     state = {"deep": nested(depth)}
@@ -50,6 +51,7 @@ async def test_deep_session_state_round_trips_through_every_endpoint(client: Tes
     assert renamed.status == 200 and (await read(renamed))["session_name"] == "still readable"
 
 
+@pytest.mark.slow
 async def test_deep_stored_rows_never_break_a_page(client: TestClient, pg_dsn: str) -> None:
     # Written by any SQL client: 12 000 levels, within what PostgreSQL stores by default.
     deep = deepjson.dumps({"session_state": nested(12_000), "session_name": "deep"})

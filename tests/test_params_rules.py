@@ -34,6 +34,7 @@ def corpus(seed: int = 11, count: int = 3000) -> list[str]:
     return values
 
 
+@pytest.mark.slow
 def test_integers_parse_as_pydantic_does() -> None:
     adapter = pydantic.TypeAdapter(int)
     mismatches = []
