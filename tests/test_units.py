@@ -94,3 +94,25 @@ def test_json_of_any_depth_round_trips_and_matches_the_stdlib_where_it_can() -> 
     assert deepjson.dumps(jsonutil.loads(text)).encode() == text
     shallow = {"a": [1, 2.5, None, True, "é"], "b": {}}
     assert jsonutil.python_dumps(shallow, indent=2) == deepjson.dumps(shallow, indent=2, separators=(",", ": "))
+
+
+def test_legacy_runs_merge_as_agnos_merge() -> None:
+    """store.legacy against agno's own merge_runs_table_with_legacy_blob, over odd blobs too."""
+    import json
+
+    from agno.db.utils import merge_runs_table_with_legacy_blob
+
+    from agno_session_aio.store import legacy
+
+    a, b, c = {"run_id": "a", "v": "table"}, {"run_id": "b", "v": "table"}, {"run_id": "c", "v": "table"}
+    stale_a, only_x = {"run_id": "a", "v": "legacy"}, {"run_id": "x", "v": "legacy"}
+    blobs: list[Any] = [None, [], {}, "", [stale_a], [only_x, stale_a], [stale_a, stale_a], json.dumps([only_x]),
+                        "not json", '"[]"', {"run_id": "a"}, [1, "s", {"no": "id"}, {"run_id": None}, only_x],
+                        [{"run_id": 0}, {"run_id": ""}], json.dumps([]), "[]"]
+    for table_runs in ([], [a], [a, b, c], [c, a]):
+        for blob in blobs:
+            expected = [run for run in merge_runs_table_with_legacy_blob(table_runs, blob) if isinstance(run, dict)]
+            got = [run for run in legacy.merged_runs(table_runs, blob) if isinstance(run, dict)]
+            assert got == expected, (table_runs, blob)
+    # where agno raises (a number), the table's runs still show
+    assert legacy.merged_runs([a], 5) == [a] and legacy.merged_runs([a], "7") == [a]

@@ -14,7 +14,7 @@ import psycopg2.extras
 
 from .. import jsonutil
 from ..records import Row, SessionChanges, SessionListRecord, SessionPage, SessionQuery, SessionWithRuns
-from . import sql
+from . import legacy, sql
 from .schema import TableNames
 
 # Columns agno names in its INSERT; they hold JSON null when unset, the rest stay SQL NULL (contract §2.2).
@@ -126,7 +126,8 @@ def row(description: Sequence[Any] | None, record: Sequence[Any]) -> Row:
 
 
 def session_with_runs(record: Sequence[Any]) -> SessionWithRuns:
-    """A session selected with its runs as one array (sql.SESSION_WITH_RUNS)."""
+    """A session selected with its runs as one array (sql.SESSION_WITH_RUNS), the legacy blob merged in."""
     (values,) = record
+    runs = legacy.merged_runs(values[-2], values[-1])
     # A run stored as anything but an object cannot be rendered by any schema; it is skipped.
-    return SessionWithRuns(dict(zip(sql.SESSION_FIELDS, values)), [run for run in values[-1] if isinstance(run, dict)])
+    return SessionWithRuns(dict(zip(sql.SESSION_FIELDS, values)), [run for run in runs if isinstance(run, dict)])

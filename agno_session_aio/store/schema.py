@@ -30,7 +30,18 @@ class TableNames:
             "runs_fkey": quote_identifier(f"{runs_table}_session_id_fkey"),
             "idx_prefix_sessions": f"idx_{session_table}",
             "idx_prefix_runs": f"idx_{runs_table}",
+            # NULL until a sessions table with agno 2.x's runs column is found (legacy_runs).
+            "legacy_runs": "NULL",
         }
+
+    @property
+    def legacy_runs(self) -> bool:
+        """Whether the sessions table has agno 2.x's `runs` column (set once the database is bootstrapped)."""
+        return self._names["legacy_runs"] != "NULL"
+
+    @legacy_runs.setter
+    def legacy_runs(self, present: bool) -> None:
+        self._names["legacy_runs"] = f"{self._names['sessions']}.runs" if present else "NULL"
 
     def qualified(self, table: str) -> str:
         """`"schema"."table"`, as to_regclass reads it."""
@@ -39,6 +50,13 @@ class TableNames:
     def render(self, template: str, **extra: str) -> str:
         """The statement with table names (and any extra SQL fragments) filled in."""
         return template.format(**self._names, **extra)
+
+
+async def has_legacy_runs(cur: aiopg.Cursor, tables: TableNames) -> bool:
+    """Whether the sessions table has agno 2.x's `runs` column, which AgentOS 3.1.10 merges with agno_runs."""
+    await cur.execute(sql.HAS_LEGACY_RUNS, {"schema": tables.schema_name, "table": tables.session_table})
+    (present,) = await cur.fetchone()
+    return bool(present)
 
 
 async def table_exists(cur: aiopg.Cursor, tables: TableNames, table: str) -> bool:

@@ -67,10 +67,15 @@ class SessionStore:
         self.probe_timeout = probe_timeout
         # Requests waiting for a free connection right now (a metrics gauge).
         self.waiting = 0
-        self._select_session = tables.render(sql.SELECT_SESSION)
-        self._select_session_for_user = tables.render(sql.SELECT_SESSION_FOR_USER)
         self._prepared = PreparedStatements(prepared)
         self._statements = StatementCache()
+        self._render_statements()
+
+    def _render_statements(self) -> None:
+        """The fixed statements, for the tables as known now (again once the legacy runs column is found)."""
+        tables = self.tables
+        self._select_session = tables.render(sql.SELECT_SESSION)
+        self._select_session_for_user = tables.render(sql.SELECT_SESSION_FOR_USER)
         self._select_with_runs = statement(tables.render(sql.SELECT_SESSION_WITH_RUNS))
         self._select_with_runs_for_user = statement(tables.render(sql.SELECT_SESSION_WITH_RUNS_FOR_USER))
         self._insert_session = statement(tables.render(sql.INSERT_SESSION))
@@ -216,6 +221,12 @@ class SessionStore:
     async def _create_missing_tables(self) -> list[str]:
         async with self._cursor("bootstrap") as cur, _transaction(cur):
             created = await schema.create_missing_tables(cur, self.tables)
+            legacy = await schema.has_legacy_runs(cur, self.tables)
+        if legacy != self.tables.legacy_runs:
+            self.tables.legacy_runs = legacy
+            self._render_statements()
+            logger.info("database %s: the sessions table has agno 2.x's runs column; its runs are read merged "
+                        "with %s, as AgentOS does", self.db_id, self.tables.runs_table)
         self.bootstrapped = True
         if created:
             logger.info("created tables %s in database %s", ", ".join(created), self.db_id)

@@ -39,6 +39,11 @@ CREATE_SCHEMA: Final = "CREATE SCHEMA IF NOT EXISTS {schema}"
 LOCK_BOOTSTRAP: Final = "SELECT pg_advisory_xact_lock(hashtext('agno-session-aio:bootstrap'))"
 
 TABLE_EXISTS: Final = "SELECT to_regclass(%(name)s) IS NOT NULL"
+# agno 2.x kept a session's runs in a JSONB `runs` column of the sessions table; 3.x leaves it in place.
+HAS_LEGACY_RUNS: Final = (
+    "SELECT EXISTS (SELECT 1 FROM information_schema.columns"
+    " WHERE table_schema = %(schema)s AND table_name = %(table)s AND column_name = 'runs')"
+)
 
 MISSING_OBJECTS: Final = (
     "SELECT to_regnamespace(quote_ident(%(schema)s)) IS NULL, to_regclass(%(sessions)s) IS NULL,"
@@ -183,12 +188,13 @@ SELECT_SESSION: Final = "SELECT " + SESSION_COLUMNS + " FROM {sessions} WHERE se
 SELECT_SESSION_FOR_USER: Final = SELECT_SESSION + " AND user_id = %(user_id)s"
 
 # A session row and its runs in storage order (contract §2.6) as one JSON array (SESSION_FIELDS, then
-# the runs), so both come back in one round trip and are decoded in one call; json_agg passes each
-# run's JSONB text through without re-encoding.
+# the runs, then agno 2.x's legacy runs column or NULL where the table has none: {legacy_runs}), so all
+# come back in one round trip and are decoded in one call; json_agg passes each run's JSONB text through
+# without re-encoding.
 SESSION_WITH_RUNS: Final = (
     "json_build_array(" + SESSION_COLUMNS + ","
     " (SELECT COALESCE(json_agg(r.run_data ORDER BY r.run_index ASC, r.created_at ASC, r.run_id ASC), '[]')"
-    " FROM {runs} r WHERE r.session_id = {sessions}.session_id)) AS session"
+    " FROM {runs} r WHERE r.session_id = {sessions}.session_id), {legacy_runs}) AS session"
 )
 SESSION_FIELDS: Final = tuple(column.strip() for column in SESSION_COLUMNS.split(","))
 SELECT_SESSION_WITH_RUNS: Final = (

@@ -719,6 +719,94 @@ step(
     get(f"/sessions/{S.AGENT_JSONNULL}/runs/legacy-1"),
     setup_sql=[f"UPDATE ai.agno_sessions SET runs = '{LEGACY_RUNS}' WHERE session_id = '{S.AGENT_JSONNULL}'"],
 )
+
+def _runs_of(session_id: str, transform: str = "run_data", order: str = "run_index") -> str:
+    """SQL for a session's agno_runs rows as one JSONB array (a legacy column's content)."""
+    return (f"(SELECT jsonb_agg({transform} ORDER BY {order}) FROM ai.agno_runs"
+            f" WHERE session_id = '{session_id}')")
+
+
+def _legacy(session_id: str, value: str) -> str:
+    return f"UPDATE ai.agno_sessions SET runs = {value} WHERE session_id = '{session_id}'"
+
+
+step(
+    "legacy-runs-of-another-session",
+    "a legacy column holding four real agent runs beside the session's own table run",
+    get(f"/sessions/{S.AGENT_PRETTY}"),
+    get(f"/sessions/{S.AGENT_PRETTY}/runs"),
+    get(f"/sessions/{S.AGENT_PRETTY}/run-previews?status=COMPLETED"),
+    get(f"/sessions/{S.AGENT_PRETTY}/runs/run-af-2"),
+    setup_sql=[_legacy(S.AGENT_PRETTY, _runs_of(S.AGENT_FULL))],
+)
+step(
+    "legacy-runs-table-wins",
+    "legacy copies of the table's runs (reversed, edited) and one legacy-only run: legacy order, table versions",
+    get(f"/sessions/{S.AGENT_FULL}"),
+    get(f"/sessions/{S.AGENT_FULL}/runs"),
+    get(f"/sessions/{S.AGENT_FULL}/run-previews"),
+    get(f"/sessions/{S.AGENT_FULL}/runs/run-sdk-1"),
+    setup_sql=[_legacy(S.AGENT_FULL, _runs_of(S.AGENT_FULL, "jsonb_set(run_data, '{content}', '\"legacy copy\"')",
+                                              "run_index DESC") + " || " + _runs_of(S.AGENT_SDK))],
+)
+step(
+    "legacy-runs-rename-patch",
+    "rename and PATCH answers carry the merged runs",
+    post(f"/sessions/{S.AGENT_FULL}/rename", {"session_name": "Renamed legacy"}),
+    patch(f"/sessions/{S.AGENT_FULL}", {"session_state": {"legacy": True}}),
+    setup_sql=[_legacy(S.AGENT_FULL, _runs_of(S.AGENT_SDK))],
+)
+step(
+    "legacy-runs-json-string",
+    "a legacy column holding the array as a JSON string",
+    get(f"/sessions/{S.AGENT_DERIVED}"),
+    get(f"/sessions/{S.AGENT_DERIVED}/runs"),
+    setup_sql=[_legacy(S.AGENT_DERIVED, f"to_jsonb({_runs_of(S.AGENT_SDK)}::text)")],
+)
+step(
+    "legacy-runs-unparsable",
+    "a legacy column holding a string that is not JSON: ignored",
+    get(f"/sessions/{S.AGENT_FULL}"),
+    get(f"/sessions/{S.AGENT_FULL}/runs"),
+    setup_sql=[_legacy(S.AGENT_FULL, "'\"not json\"'")],
+)
+step(
+    "legacy-runs-odd-entries",
+    "legacy entries that are no runs (a number, a string, an object without run_id) are skipped",
+    get(f"/sessions/{S.AGENT_DERIVED}"),
+    get(f"/sessions/{S.AGENT_DERIVED}/runs"),
+    setup_sql=[_legacy(S.AGENT_DERIVED, "'[1, \"x\", {\"content\": \"no id\"}]'::jsonb || " + _runs_of(S.AGENT_SDK))],
+)
+step(
+    "legacy-runs-object",
+    "a legacy column holding an object: only the table's runs",
+    get(f"/sessions/{S.AGENT_FULL}/runs"),
+    setup_sql=[_legacy(S.AGENT_FULL, "'{\"run_id\": \"x\"}'")],
+)
+step(
+    "legacy-runs-team",
+    "a team session whose runs (team run and member runs) live only in the legacy column",
+    get(f"/sessions/{S.TEAM_NAMED}"),
+    get(f"/sessions/{S.TEAM_NAMED}/runs"),
+    get(f"/sessions/{S.TEAM_NAMED}/run-previews"),
+    get(f"/sessions/{S.TEAM_NAMED}/runs/run-tf-1"),
+    setup_sql=[_legacy(S.TEAM_NAMED, _runs_of(S.TEAM_FULL))],
+)
+step(
+    "legacy-runs-workflow",
+    "a workflow session whose run lives only in the legacy column",
+    get(f"/sessions/{S.WF_EMPTY}"),
+    get(f"/sessions/{S.WF_EMPTY}/runs"),
+    get(f"/sessions/{S.WF_EMPTY}/run-previews"),
+    setup_sql=[_legacy(S.WF_EMPTY, _runs_of(S.WF_FULL))],
+)
+step(
+    "legacy-runs-delete",
+    "deleting a session with a legacy column removes it whole",
+    delete(f"/sessions/{S.AGENT_PRETTY}"),
+    get(f"/sessions/{S.AGENT_PRETTY}"),
+    setup_sql=[_legacy(S.AGENT_PRETTY, _runs_of(S.AGENT_FULL))],
+)
 step(
     "stored-session-name-int",
     "non-string stored session_name (AgentOS: 500 ValidationError)",
