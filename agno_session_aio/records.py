@@ -57,6 +57,9 @@ class SessionListRecord(NamedTuple):
     has_name_source: bool | None
     run_input: Any
     first_user_content: Any
+    # agno 2.x's legacy runs where they decide the derived name: the blob as selected, then (store) the
+    # session's merged runs; None otherwise.
+    legacy_runs: Any
 
 
 class SessionWithRuns(NamedTuple):

@@ -59,7 +59,11 @@ def session_list_item(item: SessionListRecord) -> Json:
     """SessionSchema: one item of GET /sessions (nulls dropped by the caller)."""
     session_type = detect_session_type_of(item.session_type, item.agent_id, item.team_id, item.workflow_id)
     metrics = item.metrics if isinstance(item.metrics, dict) else None
-    sources = [NameSource(False, item.run_input, item.first_user_content)] if item.has_name_source else []
+    if item.legacy_runs is not None:
+        # merged with agno 2.x's legacy runs (store/legacy.py): every run, as the detail reads them
+        sources = [name_source(run) for run in item.legacy_runs if isinstance(run, dict)]
+    else:
+        sources = [NameSource(False, item.run_input, item.first_user_content)] if item.has_name_source else []
     metadata = item.metadata
     return {
         "session_id": item.session_id,

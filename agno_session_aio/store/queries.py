@@ -82,6 +82,14 @@ def session_page(records: Sequence[Sequence[Any]]) -> SessionPage:
     return SessionPage(items=[SessionListRecord._make(item) for _, item in records if item is not None], total_count=total)
 
 
+def with_merged_runs(page: SessionPage, table_runs: dict[str, list[Any]]) -> SessionPage:
+    """The page with each legacy blob replaced by that session's merged runs (store/legacy.py)."""
+    items = [item if item.legacy_runs is None else
+             item._replace(legacy_runs=legacy.merged_runs(table_runs.get(item.session_id) or [], item.legacy_runs))
+             for item in page.items]
+    return SessionPage(items=items, total_count=page.total_count)
+
+
 def rename(tables: TableNames, session_type: str | None, user_id: str | None) -> str:
     """RENAME_SESSION with the filters this request asks for."""
     return tables.render(

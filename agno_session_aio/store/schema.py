@@ -32,6 +32,8 @@ class TableNames:
             "idx_prefix_runs": f"idx_{runs_table}",
             # NULL until a sessions table with agno 2.x's runs column is found (legacy_runs).
             "legacy_runs": "NULL",
+            "legacy_column": "",
+            "legacy_for_name": "NULL",
         }
 
     @property
@@ -42,6 +44,8 @@ class TableNames:
     @legacy_runs.setter
     def legacy_runs(self, present: bool) -> None:
         self._names["legacy_runs"] = f"{self._names['sessions']}.runs" if present else "NULL"
+        self._names["legacy_column"] = ", runs" if present else ""
+        self._names["legacy_for_name"] = sql.LEGACY_FOR_NAME if present else "NULL"
 
     def qualified(self, table: str) -> str:
         """`"schema"."table"`, as to_regclass reads it."""

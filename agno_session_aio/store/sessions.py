@@ -250,7 +250,12 @@ class SessionStore:
         try:
             async with self._cursor("list_sessions") as cur:
                 await self._prepared.execute(cur, self._statements.get(text, planned_for) or text, params)
-                return queries.session_page(await cur.fetchall())
+                page = queries.session_page(await cur.fetchall())
+                legacy_ids = [item.session_id for item in page.items if item.legacy_runs is not None]
+                if legacy_ids:
+                    await cur.execute(self.tables.render(sql.SELECT_RUNS_OF_SESSIONS), {"session_ids": legacy_ids})
+                    page = queries.with_merged_runs(page, dict(await cur.fetchall()))
+                return page
         except psycopg2.errors.UndefinedTable:
             # agno answers an empty page when the session table does not exist (contract §4.1).
             return SessionPage(items=[], total_count=0)

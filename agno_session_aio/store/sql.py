@@ -157,8 +157,8 @@ SELECT_SESSIONS_PAGE: Final = (
     " s.workflow_id, s.user_id, s.session_data -> 'session_state', s.session_data -> 'session_metrics',"
     " s.session_data -> 'session_name', s.workflow_data -> 'name', s.agent_data -> 'sdk',"
     " s.agent_data -> 'framework', s.metadata, s.summary, s.created_at, s.updated_at,"
-    " n.found, n.input, n.first_user_content) AS item"
-    " FROM (SELECT " + SESSION_COLUMNS + ", " + DETECTED_TYPE + " AS detected_type"
+    " n.found, n.input, n.first_user_content, {legacy_for_name}) AS item"
+    " FROM (SELECT " + SESSION_COLUMNS + "{legacy_column}, " + DETECTED_TYPE + " AS detected_type"
     " FROM {sessions} WHERE {where}{order_by} LIMIT %(limit)s OFFSET %(offset)s) s"
     " LEFT JOIN LATERAL (" + NAME_SOURCE + ") n ON true) p ON true"
 )
@@ -167,8 +167,21 @@ SELECT_SESSIONS_PAGE: Final = (
 LIST_ITEM_FIELDS: Final = (
     "session_id", "session_type", "agent_id", "team_id", "workflow_id", "user_id", "session_state", "metrics",
     "stored_name", "workflow_name", "sdk", "framework", "metadata", "summary", "created_at", "updated_at",
-    "has_name_source", "run_input", "first_user_content",
+    "has_name_source", "run_input", "first_user_content", "legacy_runs",
 )  # fmt: skip
+
+# With agno 2.x's runs column: a page item's legacy runs, where they decide a derived name (no stored name,
+# a column that is not empty); the store then merges them with the session's table runs (store/legacy.py).
+LEGACY_FOR_NAME: Final = (
+    "CASE WHEN COALESCE(s.session_data -> 'session_name', 'null') = 'null'"
+    # a value substituted into SELECT_SESSIONS_PAGE, so its braces are not doubled
+    " AND COALESCE(s.runs, 'null'::jsonb) NOT IN ('null', '[]', '{}', '\"\"', 'false', '0') THEN s.runs END"
+)
+# The table runs of those sessions, in the order agno's list reads them.
+SELECT_RUNS_OF_SESSIONS: Final = (
+    "SELECT session_id, json_agg(run_data ORDER BY run_index ASC, created_at ASC) FROM {runs}"
+    " WHERE session_id = ANY(%(session_ids)s) GROUP BY session_id"
+)
 
 FILTER_TRUE: Final = "true"
 FILTER_USER_ID: Final = "user_id = %(user_id)s"

@@ -271,16 +271,6 @@ KNOWN_DIFFERENCES: List[KnownDifference] = [
         "200 with session_name 'lost' (the rename applied)",
         discovered=True,
     ),
-    KnownDifference(
-        "legacy-runs-merge",
-        "the list's derived session names come from agno_runs only here; AgentOS derives them from the "
-        "merged legacy runs too (issue 13, not done yet; the detail, runs and rename answers merge)",
-        (200,),
-        lambda o: o.status == 200 and _json_answer(o),
-        "200, names derived from agno_runs",
-        request=4,
-        discovered=True,
-    ),
 ]
 
 # ---- large limit/page values (steps list-big-*) --------------------------------------------

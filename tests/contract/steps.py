@@ -737,6 +737,7 @@ step(
     get(f"/sessions/{S.AGENT_PRETTY}/runs"),
     get(f"/sessions/{S.AGENT_PRETTY}/run-previews?status=COMPLETED"),
     get(f"/sessions/{S.AGENT_PRETTY}/runs/run-af-2"),
+    get("/sessions?user_id=user-1&type=agent&limit=50"),
     setup_sql=[_legacy(S.AGENT_PRETTY, _runs_of(S.AGENT_FULL))],
 )
 step(
@@ -761,6 +762,7 @@ step(
     "a legacy column holding the array as a JSON string",
     get(f"/sessions/{S.AGENT_DERIVED}"),
     get(f"/sessions/{S.AGENT_DERIVED}/runs"),
+    get("/sessions?user_id=user-2&type=agent&limit=50"),
     setup_sql=[_legacy(S.AGENT_DERIVED, f"to_jsonb({_runs_of(S.AGENT_SDK)}::text)")],
 )
 step(
@@ -768,6 +770,7 @@ step(
     "a legacy column holding a string that is not JSON: ignored",
     get(f"/sessions/{S.AGENT_FULL}"),
     get(f"/sessions/{S.AGENT_FULL}/runs"),
+    get("/sessions?user_id=user-1&limit=50"),
     setup_sql=[_legacy(S.AGENT_FULL, "'\"not json\"'")],
 )
 step(
@@ -775,6 +778,7 @@ step(
     "legacy entries that are no runs (a number, a string, an object without run_id) are skipped",
     get(f"/sessions/{S.AGENT_DERIVED}"),
     get(f"/sessions/{S.AGENT_DERIVED}/runs"),
+    get("/sessions?user_id=user-2&type=agent&limit=50"),
     setup_sql=[_legacy(S.AGENT_DERIVED, "'[1, \"x\", {\"content\": \"no id\"}]'::jsonb || " + _runs_of(S.AGENT_SDK))],
 )
 step(
@@ -790,6 +794,7 @@ step(
     get(f"/sessions/{S.TEAM_NAMED}/runs"),
     get(f"/sessions/{S.TEAM_NAMED}/run-previews"),
     get(f"/sessions/{S.TEAM_NAMED}/runs/run-tf-1"),
+    get("/sessions?type=team&limit=50"),
     setup_sql=[_legacy(S.TEAM_NAMED, _runs_of(S.TEAM_FULL))],
 )
 step(
@@ -798,6 +803,7 @@ step(
     get(f"/sessions/{S.WF_EMPTY}"),
     get(f"/sessions/{S.WF_EMPTY}/runs"),
     get(f"/sessions/{S.WF_EMPTY}/run-previews"),
+    get("/sessions?type=workflow&limit=50"),
     setup_sql=[_legacy(S.WF_EMPTY, _runs_of(S.WF_FULL))],
 )
 step(
