@@ -225,8 +225,11 @@ class SessionStore:
         if legacy != self.tables.legacy_runs:
             self.tables.legacy_runs = legacy
             self._render_statements()
-            logger.info("database %s: the sessions table has agno 2.x's runs column; its runs are read merged "
-                        "with %s, as AgentOS does", self.db_id, self.tables.runs_table)
+        if legacy:
+            logger.info("database %s: agno 2.x layout, the sessions table keeps a runs column; its runs are read "
+                        "merged with %s, as AgentOS does", self.db_id, self.tables.runs_table)
+        else:
+            logger.info("database %s: agno 3.x layout (runs in %s)", self.db_id, self.tables.runs_table)
         self.bootstrapped = True
         if created:
             logger.info("created tables %s in database %s", ", ".join(created), self.db_id)

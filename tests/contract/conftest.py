@@ -28,6 +28,8 @@ from . import seed as seed_data
 
 REPORT_KEY = pytest.StashKey[dict]()
 AUTH_REPORT_KEY = pytest.StashKey[dict]()
+#: the agno 2.x database of test_legacy_db.py
+LEGACY_REPORT_KEY = pytest.StashKey[dict]()
 #: one per JWT setup of jwt_steps.py
 JWT_REPORT_KEYS = {setup: pytest.StashKey[dict]() for setup in ("rbac", "verify", "asserted")}
 
@@ -130,10 +132,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     summary = config.stash.get(REPORT_KEY, None)
     auth = config.stash.get(AUTH_REPORT_KEY, None)
     jwt = {setup: config.stash.get(key, None) for setup, key in JWT_REPORT_KEYS.items()}
-    if not summary and not auth and not any(jwt.values()):
+    legacy = config.stash.get(LEGACY_REPORT_KEY, None)
+    if not summary and not auth and not legacy and not any(jwt.values()):
         return
     terminalreporter.section("agno contract")
-    labelled = [("", summary), ("auth: ", auth), *((f"jwt {setup}: ", s) for setup, s in jwt.items())]
+    labelled = [("", summary), ("auth: ", auth), *((f"jwt {setup}: ", s) for setup, s in jwt.items()),
+                ("agno 2.x database: ", legacy)]
     for label, s in labelled:
         if s:
             terminalreporter.write_line(
