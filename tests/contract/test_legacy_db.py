@@ -7,8 +7,8 @@ it never meets 3.1.10; `agno2_writer.py` seeds each database through its Postgre
 * start-up: ours on one such database, AgentOS on an identical one; both must leave the same session and
   runs tables and the same version rows for them (a runs table created, the legacy column kept);
 * side by side: every read and write of the session API on the 2.x rows, compared answer by answer and
-  table by table, with part of the runs copied into agno_runs (some edited) by setup SQL for the half
-  migrated states.
+  table by table: untouched, half migrated (part of the runs copied into agno_runs, some edited) and
+  migrated (every run copied, the legacy column kept, as agno's own migration leaves it).
 """
 
 from __future__ import annotations
@@ -145,7 +145,9 @@ HALF_MIGRATED = [
     _migrate(UNNAMED, "jsonb_set(jsonb_set(r, '{status}', '\"COMPLETED\"'), '{content}', '\"migrated\"')"),
     _migrate(TEAM, where="r ->> 'parent_run_id' IS NULL"),  # the team run only, its member run legacy-only
 ]
-STATES = {"untouched": [], "half-migrated": HALF_MIGRATED}
+# every session's runs copied, the legacy column kept (what agno's own migration leaves)
+MIGRATED = [_migrate(session_id) for session_id in (NAMED, UNNAMED, EMPTY, TEAM, WORKFLOW)]
+STATES = {"untouched": [], "half-migrated": HALF_MIGRATED, "migrated": MIGRATED}
 
 
 def _steps() -> list[Step]:
