@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import logging
 import re
 import weakref
 from collections.abc import Mapping
@@ -18,6 +19,8 @@ from typing import Any, Final
 
 import attrs
 import psycopg2.errors
+
+logger = logging.getLogger(__name__)
 
 # A pyformat parameter; `%%` (a literal percent) is matched so it is left alone.
 PARAMETER: Final = re.compile(r"%\((\w+)\)s|%%")
@@ -101,6 +104,7 @@ class PreparedStatements:
         self._prepared: weakref.WeakKeyDictionary[Any, collections.OrderedDict[str, None]] = (
             weakref.WeakKeyDictionary()
         )
+        self._switch_noted = False
 
     async def execute(self, cur: Any, stmt: Statement | str, params: dict[str, Any]) -> None:
         """Run `stmt` on the aiopg cursor `cur` (a plain string as it is); outside a transaction only (a
@@ -130,11 +134,20 @@ class PreparedStatements:
             # One round trip; a PREPARE survives even when the EXECUTE after it fails.
             await cur.execute(f"{stmt.prepare}; {stmt.execute}", params)
         except psycopg2.errors.DuplicatePreparedStatement:
-            # Prepared by an earlier attempt whose EXECUTE failed.
+            # Prepared by an earlier attempt whose EXECUTE failed; or, behind a pooler in transaction mode,
+            # on another server session than the one that just said it did not have it. The plain statement
+            # runs on any session, so this request is answered either way.
             names[stmt.name] = None
-            await cur.execute(stmt.execute, params)
+            self._note_session_switch()
+            await cur.execute(stmt.text, params)
             return
         names[stmt.name] = None
+
+    def _note_session_switch(self) -> None:
+        if not self._switch_noted:
+            self._switch_noted = True
+            logger.warning("prepared statements went missing and reappeared on one connection: a pooler in "
+                           "transaction mode (PgBouncer) is in between? Set AGNO_PG_PREPARED_STATEMENTS=off for it")
 
 
 async def _deallocate(cur: Any, name: str) -> None:
