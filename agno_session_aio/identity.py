@@ -21,7 +21,6 @@ class Identity:
     """The caller a request acts for: a verified token's claims, or the user_id it asserts without auth."""
 
     user_id: str | None
-    scopes: list[Any] = attrs.field(factory=list)
     # The scope holder sees every user's sessions whatever the isolation setting.
     admin: bool = False
     isolation: bool = False

@@ -51,7 +51,7 @@ def _security_key_middleware(security_key: str, exempt: frozenset[str]) -> Middl
 
     @web.middleware
     async def security_key_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if _passes_unchecked(request, exempt):
+        if _passes_unchecked(request.method, agentos_path(request), exempt):
             return await handler(request)
         token = bearer_token(request.headers.get("Authorization", ""))
         if not token:
@@ -71,7 +71,8 @@ def _jwt_middleware(config: JwtConfig, isolation: bool, exempt: frozenset[str]) 
 
     @web.middleware
     async def jwt_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if _passes_unchecked(request, exempt):
+        path = agentos_path(request)
+        if _passes_unchecked(request.method, path, exempt):
             return await handler(request)
         token = bearer_token(_as_latin1(request.headers.get("Authorization", "")))
         if not token:
@@ -85,13 +86,13 @@ def _jwt_middleware(config: JwtConfig, isolation: bool, exempt: frozenset[str]) 
             raise Unauthorized("Invalid token subject")
         granted = _scope_list(claims.get("scopes", []))
         if config.authorization:
-            required = scopes.required_scope(request.method, agentos_path(request))
+            required = scopes.required_scope(request.method, path)
             if required is not None and not scopes.grants(granted, required, config.admin_scope):
                 logger.info("refused %s %s: it needs %s, the token holds %r", request.method, request.path,
                             required, granted)
                 raise Forbidden(f"Insufficient permissions. Required scope(s): {required}")
         request[IDENTITY_KEY] = Identity(
-            user_id=user_id, scopes=granted, admin=config.admin_scope in granted, isolation=isolation
+            user_id=user_id, admin=config.admin_scope in granted, isolation=isolation
         )
         return await handler(request)
 
@@ -132,10 +133,10 @@ def _scope_list(claim: object) -> list[Any]:
     return claim if isinstance(claim, list) else []
 
 
-def _passes_unchecked(request: web.Request, exempt: frozenset[str]) -> bool:
+def _passes_unchecked(method: str, path: str, exempt: frozenset[str]) -> bool:
     # AgentOS lets every OPTIONS request through (CORS preflights are answered before auth), and its
     # open paths with any trailing slashes.
-    return request.method == "OPTIONS" or agentos_path(request) in exempt
+    return method == "OPTIONS" or path in exempt
 
 
 def _as_latin1(value: str) -> str:
