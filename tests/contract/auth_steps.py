@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import seed as S
-from .steps import NO_BODY, Req, Step
+from .steps import NO_BODY, Req, Step, with_headers
 
 #: the key both servers of the auth pair are started with (ASCII: how non-ASCII header bytes are
 #: decoded differs between servers and is not what these steps are about)
@@ -109,17 +109,12 @@ ROUTES: List[Tuple[str, Req, List[Req], Any]] = [
 GOOD = authorization(f"Bearer {K}")
 
 
-def _with_headers(req: Req, headers: Headers) -> Req:
-    return Req(req.method, req.path, json=req.json, content=req.content, headers=dict(req.headers),
-               wire_headers=list(headers))
-
-
 def build() -> List[Step]:
     variants = dict(VARIANTS)
     steps: List[Step] = []
     for route, template, reads, names in ROUTES:
         for name in names or [v for v, _ in VARIANTS]:
-            requests = [_with_headers(template, variants[name])] + [_with_headers(r, GOOD) for r in reads]
+            requests = [with_headers(template, variants[name])] + [with_headers(r, GOOD) for r in reads]
             desc = f"{template.method} {template.path} with {name}"
             steps.append(Step(f"auth-{route}-{name}", desc, requests))
     ids = [s.id for s in steps]

@@ -13,7 +13,7 @@ import random
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import seed as S
-from .steps import NO_BODY, Req, Step
+from .steps import NO_BODY, Req, Step, with_headers
 
 # Fixed for CI; AGNO_CONTRACT_SEED / AGNO_CONTRACT_STEPS explore other draws locally.
 SEED = int(os.environ.get("AGNO_CONTRACT_SEED", "20261201"))
@@ -153,14 +153,10 @@ def generate(seed: int = SEED, count: int = COUNT, credentials: Optional[List[Tu
         if credentials is not None:
             label, headers = rng.choice(credentials)
             step_id += f"-{label}"
-            requests = [_with_headers(r, list(headers) if i == 0 else list(reader or [])) for i, r in enumerate(requests)]
+            requests = [with_headers(r, list(headers) if i == 0 else list(reader or [])) for i, r in enumerate(requests)]
         steps.append(Step(step_id, f"generated ({route})", requests, ties=ties))
     return steps
 
-
-def _with_headers(req: Req, headers: Headers) -> Req:
-    return Req(req.method, req.path, json=req.json, content=req.content, headers=dict(req.headers),
-               wire_headers=headers)
 
 
 SORT_KEYS = {"created_at": "created_at", "updated_at": "COALESCE(updated_at, created_at)", "session_id": "session_id",

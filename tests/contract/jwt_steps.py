@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from . import seed as S
 from .generated import SEED, generate
-from .steps import NO_BODY, Req, Step
+from .steps import NO_BODY, Req, Step, with_headers
 
 AUDIENCE = "contract-os"
 ISSUER = "https://issuer.contract.test"
@@ -172,14 +172,6 @@ def _req(method: str, path: Any, body: Any = NO_BODY) -> Req:
     return Req(method, path, json=body)
 
 
-def _with(req: Req, headers: Any) -> Req:
-    if callable(headers):
-        return Req(req.method, req.path, json=req.json, content=req.content, headers=dict(req.headers),
-                   wire_headers=[], fresh_headers=headers)
-    return Req(req.method, req.path, json=req.json, content=req.content, headers=dict(req.headers),
-               wire_headers=list(headers))
-
-
 @dataclass
 class Table:
     """One setup's steps: a route table crossed with credential variants, plus scripted cases."""
@@ -193,13 +185,13 @@ class Table:
         variants = dict(self.variants)
         for route, template, reads, names in routes:
             for name in names or [label for label, _ in self.variants]:
-                requests = [_with(template, variants[name])] + [_with(r, self.reader) for r in reads]
+                requests = [with_headers(template, variants[name])] + [with_headers(r, self.reader) for r in reads]
                 self.steps.append(Step(f"jwt-{self.setup}-{route}-{name}",
                                        f"{template.method} {template.path} with {name}", requests))
 
     def case(self, case: str, description: str, *requests: Tuple[Headers, Req]) -> None:
         self.steps.append(Step(f"jwt-{self.setup}-{case}", description,
-                               [_with(req, headers) for headers, req in requests]))
+                               [with_headers(req, headers) for headers, req in requests]))
 
 
 def _rbac() -> Table:

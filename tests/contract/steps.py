@@ -68,6 +68,15 @@ class Step:
         return self.mutating if self.compare_db is None else self.compare_db
 
 
+def with_headers(req: Req, headers: Any) -> Req:
+    """`req` sent with exactly these wire headers, or with a function making them at send time."""
+    if callable(headers):
+        return Req(req.method, req.path, json=req.json, content=req.content, headers=dict(req.headers),
+                   wire_headers=[], fresh_headers=headers)
+    return Req(req.method, req.path, json=req.json, content=req.content, headers=dict(req.headers),
+               wire_headers=list(headers))
+
+
 STEPS: List[Step] = []
 
 
