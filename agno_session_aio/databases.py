@@ -62,8 +62,11 @@ def _database_configs(app: web.Application) -> tuple[DatabaseConfig, ...]:
 def _connection_options(dsn: str, config: Config) -> str:
     """The DSN's own `options` plus a server-side statement timeout, so slow queries stop in PostgreSQL."""
     own = psycopg2.extensions.parse_dsn(dsn).get("options", "")
-    timeout_ms = int(config.statement_timeout * 1000)
-    return f"{own} -c statement_timeout={timeout_ms}".strip()
+    return f"{own} -c statement_timeout={_milliseconds(config.statement_timeout)}".strip()
+
+
+def _milliseconds(seconds: float) -> int:
+    return int(seconds * 1000)
 
 
 @contextlib.asynccontextmanager
@@ -88,6 +91,7 @@ async def pg_pools(app: web.Application) -> AsyncIterator[None]:
                     # PostgreSQL stops a statement at statement_timeout; one it leaves unanswered
                     # past that is a database that is not answering at all (503, not 504).
                     operation_timeout=config.statement_timeout + STATEMENT_GRACE,
+                    statement_timeout_ms=_milliseconds(config.statement_timeout),
                 )
             )
             stores[database.db_id] = SessionStore(

@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient
 from agno_session_aio.app import create_app
 from agno_session_aio.config import Config, DatabaseConfig
 from devkit import postgres
+from devkit.pgbouncer import PgBouncer, PgBouncerUnavailable
 
 
 with_database = postgres.with_database
@@ -83,8 +84,31 @@ def clean_tables(request: pytest.FixtureRequest) -> None:
             )
 
 
+@pytest.fixture(scope="session")
+def pgbouncer(pg_server_dsn: str) -> Iterator[PgBouncer]:
+    """PgBouncer in transaction mode in front of the test server, for the whole run."""
+    try:
+        bouncer = PgBouncer(pg_server_dsn).start()
+    except PgBouncerUnavailable as exc:
+        pytest.skip(str(exc))
+    yield bouncer
+    bouncer.stop()
+
+
+# Every test of the app through `config` runs twice: on the database directly, and through PgBouncer in
+# transaction mode with prepared statements off, as docs/scaling.md tells operators to run it.
+@pytest.fixture(params=["direct", pytest.param("pgbouncer", marks=pytest.mark.pgbouncer)])
+def config(request: pytest.FixtureRequest, pg_dsn: str) -> Config:
+    if request.param == "direct":
+        return Config(databases=(DatabaseConfig("default", pg_dsn),), default_db_id="default")
+    bouncer: PgBouncer = request.getfixturevalue("pgbouncer")
+    return Config(databases=(DatabaseConfig("default", bouncer.through(pg_dsn)),), default_db_id="default",
+                  prepared_statements=False)
+
+
 @pytest.fixture
-def config(pg_dsn: str) -> Config:
+def direct_config(pg_dsn: str) -> Config:
+    """For tests of what only a direct connection has (server-side prepared statements, a server stopped)."""
     return Config(databases=(DatabaseConfig("default", pg_dsn),), default_db_id="default")
 
 

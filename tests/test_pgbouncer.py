@@ -1,121 +1,32 @@
-"""Through PgBouncer in transaction mode (Debian's `pgbouncer`, started here on a free port): the service
-answers every request under concurrent load, with prepared statements off as documented, and also with them
-left on by mistake (a statement prepared on one server session is not on the next: the plain statement
-answers instead, and one warning says which setting to change)."""
+"""Through PgBouncer in transaction mode (Debian's `pgbouncer`, started on a free port; the endpoint and
+contract suites also run through it, see the `config` fixture): the service answers every request under
+concurrent load, with prepared statements off as documented, and also with them left on by mistake (a
+statement prepared on one server session is not on the next: the plain statement answers instead, and one
+warning says which setting to change); and nothing it sets outlives its transaction on a server session."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
-import time
-from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import attrs
+import psycopg2
 import pytest
 from pytest_aiohttp import AiohttpClient
 
 from agno_session_aio.app import create_app
 from agno_session_aio.config import Config, DatabaseConfig
 from devkit import postgres
-from devkit.net import free_port
-
-from .conftest import with_database
+from devkit.pgbouncer import PgBouncer
 
 pytestmark = pytest.mark.slow
 
 
-MACHINE_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-@pytest.fixture
-def tcp_database(pg_server_dsn: str) -> Iterator[str]:
-    """A throw-away database on a server PgBouncer can reach over TCP: the test server when it listens on
-    TCP, else this machine's own PostgreSQL (the embedded one has only a socket in a private directory)."""
-    import psycopg2
-
-    server = pg_server_dsn
-    if "host=/" in urlsplit(server).query or not urlsplit(server).hostname:
-        try:
-            psycopg2.connect(MACHINE_SERVER, connect_timeout=3).close()
-        except psycopg2.OperationalError:
-            pytest.skip("no PostgreSQL on TCP for PgBouncer to reach (the embedded one has only a unix socket)")
-        server = MACHINE_SERVER
-    database = postgres.create_database(server, prefix="agno_pgbouncer")
-    try:
-        yield database.dsn
-    finally:
-        postgres.drop_database(server, database.name)
-
-
-@pytest.fixture
-def pgbouncer(tcp_database: str) -> Iterator[str]:
-    """A PgBouncer in transaction mode in front of a TCP database; yields the DSN through it."""
-    binary = shutil.which("pgbouncer")
-    if binary is None:
-        pytest.skip("pgbouncer is not installed (Debian's pgbouncer; .ci/run installs it)")
-    pg_dsn = tcp_database
-    parts = urlsplit(pg_dsn)
-    host = parts.hostname or "127.0.0.1"
-    port = parts.port or 5432
-    user = parts.username or "postgres"
-    listen = free_port()
-    home = Path(tempfile.mkdtemp(prefix="agno-pgbouncer-"))
-    (home / "users.txt").write_text(f'"{user}" ""\n')
-    (home / "pgbouncer.ini").write_text(
-        "[databases]\n"
-        f"* = host={host} port={port} user={user}\n"
-        "[pgbouncer]\n"
-        f"listen_addr = 127.0.0.1\nlisten_port = {listen}\nunix_socket_dir =\n"
-        f"auth_type = trust\nauth_file = {home}/users.txt\n"
-        "pool_mode = transaction\ndefault_pool_size = 4\nmax_client_conn = 200\n"
-        # aiopg/psycopg2 send no startup options PgBouncer would refuse
-        "ignore_startup_parameters = extra_float_digits,options\n"
-        f"logfile = {home}/pgbouncer.log\npidfile = {home}/pgbouncer.pid\n"
-    )
-    argv = [binary, str(home / "pgbouncer.ini")]
-    if os.geteuid() == 0:  # PgBouncer refuses to run as root
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root and there is no postgres user to run pgbouncer as")
-        os.chown(home, owner.pw_uid, owner.pw_gid)
-        for path in home.iterdir():
-            os.chown(path, owner.pw_uid, owner.pw_gid)
-        argv[1:1] = ["-u", "postgres"]
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        import psycopg2
-
-        through = with_database(f"postgresql://{user}@127.0.0.1:{listen}/postgres", urlsplit(pg_dsn).path.lstrip("/"))
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                psycopg2.connect(through, connect_timeout=2).close()
-                break
-            except psycopg2.OperationalError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    log = (home / "pgbouncer.log").read_text() if (home / "pgbouncer.log").exists() else ""
-                    pytest.fail(f"pgbouncer did not answer:\n{log[-2000:]}")
-                time.sleep(0.2)
-        yield through
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        shutil.rmtree(home, ignore_errors=True)
-
-
 @pytest.mark.parametrize("prepared", [False, True], ids=["prepared-off", "prepared-on-by-mistake"])
-async def test_every_request_is_answered_through_pgbouncer(aiohttp_client: AiohttpClient, config: Config,
-                                                          pgbouncer: str, prepared: bool,
+async def test_every_request_is_answered_through_pgbouncer(aiohttp_client: AiohttpClient, direct_config: Config,
+                                                          pg_dsn: str, pgbouncer: PgBouncer, prepared: bool,
                                                           caplog: pytest.LogCaptureFixture) -> None:
-    config = attrs.evolve(config, databases=(DatabaseConfig("default", pgbouncer),), prepared_statements=prepared,
-                          pool_max_size=16)
+    config = attrs.evolve(direct_config, databases=(DatabaseConfig("default", pgbouncer.through(pg_dsn)),),
+                          prepared_statements=prepared, pool_max_size=16)
     client = await aiohttp_client(create_app(config))
     for n in range(8):
         created = await client.post("/sessions", json={"session_id": f"pgb-{n}", "session_name": f"n{n}"})
@@ -135,3 +46,38 @@ async def test_every_request_is_answered_through_pgbouncer(aiohttp_client: Aioht
     assert (await client.get("/sessions/pgb-2")).status == 404
     warned = [r for r in caplog.records if "AGNO_PG_PREPARED_STATEMENTS=off" in r.getMessage()]
     assert len(warned) == (1 if prepared else 0)
+
+
+async def test_no_session_state_outlives_a_transaction(aiohttp_client: AiohttpClient, direct_config: Config,
+                                                      pg_server_dsn: str) -> None:
+    """With one server session behind the pooler, whoever gets it after the service finds it as new: the
+    statement timeout and the cancel tag were SET LOCAL, no statement is left prepared, no lock is held."""
+    bouncer = PgBouncer(pg_server_dsn, pool_size=1).start()
+    database = postgres.create_database(pg_server_dsn, prefix="agno_pgbouncer")  # nobody else connects to it
+    pg_dsn = database.dsn
+    try:
+        config = attrs.evolve(direct_config, databases=(DatabaseConfig("default", bouncer.through(pg_dsn)),),
+                              prepared_statements=False, statement_timeout=7.5)
+        client = await aiohttp_client(create_app(config))
+        assert (await client.post("/sessions", json={"session_id": "leak-1", "user_id": "u"})).status == 201
+        for path in ("/sessions", "/sessions/leak-1", "/sessions/leak-1/runs", "/sessions?user_id=u&limit=1") * 3:
+            assert (await client.get(path)).status == 200
+        assert (await client.patch("/sessions/leak-1", json={"summary": {"summary": "s"}})).status == 200
+        assert (await client.post("/sessions/leak-1/rename", json={"session_name": "n"})).status == 200
+        conn = psycopg2.connect(bouncer.through(pg_dsn))
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT current_setting('statement_timeout'), current_setting('application_name'),"
+                            " (SELECT count(*) FROM pg_prepared_statements),"
+                            " (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'),"
+                            " (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                            "  AND backend_type = 'client backend')")
+                timeout, application, prepared, advisory, sessions = cur.fetchone()
+        finally:
+            conn.close()
+        assert sessions == 1  # the service's and this connection's transactions shared one server session
+        assert (timeout, application, prepared, advisory) == ("0", "", 0, 0)
+    finally:
+        bouncer.stop()
+        postgres.drop_database(pg_server_dsn, database.name)

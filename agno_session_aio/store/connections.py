@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Final, TypeAlias
 
 import aiopg
 import attrs
@@ -18,6 +20,10 @@ import psycopg2.extensions
 import psycopg2.extras
 
 from .. import jsonutil
+from . import sql
+
+# application_name of a transaction through a pooler: what a side connection finds it by to cancel it.
+POOLED_TAG_PREFIX: Final = "agno-session-aio/"
 
 
 @attrs.define(eq=False)
@@ -25,9 +31,52 @@ class Lease:
     """An open connection and the cursor every statement on it runs through."""
 
     conn: aiopg.Connection
-    cursor: aiopg.Cursor
-    # The server process serving this connection, read once: cancelling needs it after aiopg closed conn.
-    backend_pid: int
+    cursor: Cursor
+    # What a side connection runs to stop this connection's statement on the server, read at connect:
+    # cancelling needs it after aiopg closed conn.
+    cancel: tuple[str, dict[str, Any]]
+
+
+class PooledCursor:
+    """The cursor of a connection through a pooler (PgBouncer in transaction mode), which hands every
+    transaction whichever server session is free and drops startup options.
+
+    Each transaction sets its own statement timeout, and tags itself by application_name so that a side
+    connection can find the server process running it (the process id libpq reports is the pooler's key).
+    Both are SET LOCAL: nothing outlives the transaction on a server session others get next.
+    """
+
+    def __init__(self, cursor: aiopg.Cursor, statement_timeout_ms: int, tag: str) -> None:
+        self._cursor = cursor
+        self._settings = f"SET LOCAL statement_timeout = {statement_timeout_ms}; SET LOCAL application_name = '{tag}'"
+
+    async def execute(self, operation: str, parameters: Any = None) -> None:
+        if self._cursor.connection.raw.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+            # One statement outside BEGIN is its own (implicit) transaction, and so is this one query string.
+            operation = f"{operation}; {self._settings}" if operation == "BEGIN" else f"{self._settings}; {operation}"
+        await self._cursor.execute(operation, parameters)
+
+    async def fetchone(self) -> Any:
+        return await self._cursor.fetchone()
+
+    async def fetchall(self) -> list[Any]:
+        return await self._cursor.fetchall()
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    @property
+    def connection(self) -> aiopg.Connection:
+        return self._cursor.connection
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._cursor.closed)
+
+
+# What the store runs its statements through, directly or through a pooler.
+Cursor: TypeAlias = "aiopg.Cursor | PooledCursor"
 
 
 class ConnectionPool:
@@ -43,6 +92,7 @@ class ConnectionPool:
         options: str,
         operation_timeout: float | None = None,
         on_connect: Callable[[aiopg.Connection], Awaitable[None]] | None = None,
+        statement_timeout_ms: int = 0,
     ) -> None:
         self.dsn = dsn
         self.minsize = minsize
@@ -52,6 +102,8 @@ class ConnectionPool:
         self._operation_timeout = operation_timeout or connect_timeout
         self._options = options
         self._on_connect = on_connect
+        # Also in `options`; a connection through a pooler sets it per transaction instead.
+        self._statement_timeout_ms = statement_timeout_ms
         self._free: collections.deque[Lease] = collections.deque()
         # Futures of waiting requests, oldest first; each gets a Lease, or None: "a slot is free, connect".
         self._waiters: collections.deque[asyncio.Future[Lease | None]] = collections.deque()
@@ -167,10 +219,16 @@ class ConnectionPool:
             if self._on_connect is not None:
                 await self._on_connect(conn)
             cursor = await conn.cursor(timeout=self._operation_timeout)
+            await cursor.execute(sql.BACKEND_PID)
+            (server_pid,) = await cursor.fetchone()
         except BaseException:
             conn.close()
             raise
-        return Lease(conn, cursor, conn.raw.get_backend_pid())
+        if server_pid == conn.raw.get_backend_pid():
+            return Lease(conn, cursor, (sql.CANCEL_BACKEND, {"pid": server_pid}))
+        # A pooler answered the startup with a key of its own: the server session changes per transaction.
+        tag = POOLED_TAG_PREFIX + uuid.uuid4().hex
+        return Lease(conn, PooledCursor(cursor, self._statement_timeout_ms, tag), (sql.CANCEL_TAGGED, {"tag": tag}))
 
     async def close(self, timeout: float = 5.0) -> None:
         """Close free connections now, leased ones as they come back, and after `timeout` the rest too."""
@@ -199,7 +257,14 @@ async def _decode_json_with_jsonutil(conn: aiopg.Connection) -> None:
 
 @contextlib.asynccontextmanager
 async def connection_pool(
-    dsn: str, *, options: str, minsize: int, maxsize: int, timeout: float, operation_timeout: float | None = None
+    dsn: str,
+    *,
+    options: str,
+    minsize: int,
+    maxsize: int,
+    timeout: float,
+    operation_timeout: float | None = None,
+    statement_timeout_ms: int = 0,
 ) -> AsyncIterator[ConnectionPool]:
     """A connection pool (the caller opens it), closed on exit; JSON decodes through jsonutil."""
     pool = ConnectionPool(
@@ -210,6 +275,7 @@ async def connection_pool(
         options=options,
         operation_timeout=operation_timeout,
         on_connect=_decode_json_with_jsonutil,
+        statement_timeout_ms=statement_timeout_ms,
     )
     try:
         yield pool

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime
 
-import aiopg
-
 from . import sql
+from .connections import Cursor
 
 
 def quote_identifier(name: str) -> str:
@@ -56,20 +55,20 @@ class TableNames:
         return template.format(**self._names, **extra)
 
 
-async def has_legacy_runs(cur: aiopg.Cursor, tables: TableNames) -> bool:
+async def has_legacy_runs(cur: Cursor, tables: TableNames) -> bool:
     """Whether the sessions table has agno 2.x's `runs` column, which AgentOS 3.1.10 merges with agno_runs."""
     await cur.execute(sql.HAS_LEGACY_RUNS, {"schema": tables.schema_name, "table": tables.session_table})
     (present,) = await cur.fetchone()
     return bool(present)
 
 
-async def table_exists(cur: aiopg.Cursor, tables: TableNames, table: str) -> bool:
+async def table_exists(cur: Cursor, tables: TableNames, table: str) -> bool:
     await cur.execute(sql.TABLE_EXISTS, {"name": tables.qualified(table)})
     (exists,) = await cur.fetchone()
     return bool(exists)
 
 
-async def create_missing_tables(cur: aiopg.Cursor, tables: TableNames) -> list[str]:
+async def create_missing_tables(cur: Cursor, tables: TableNames) -> list[str]:
     """Within the caller's transaction: the schema, tables, indexes and version rows agno would create.
 
     Returns the tables created. Looks first, so a role without CREATE can serve tables that exist.

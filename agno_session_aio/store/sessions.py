@@ -17,7 +17,7 @@ import psycopg2.errors
 from ..errors import DatabaseBusy, DatabaseTimedOut, DatabaseUnavailable, ValueRefused
 from ..records import PatchedSession, Row, SessionChanges, SessionPage, SessionQuery, SessionWithRuns
 from . import queries, schema, sql
-from .connections import ConnectionPool, Lease
+from .connections import ConnectionPool, Cursor, Lease
 from .prepared import PreparedStatements, StatementCache, statement
 from .schema import TableNames
 
@@ -82,7 +82,7 @@ class SessionStore:
         self._update_session = {kind: tables.render(stmt) for kind, stmt in sql.UPDATE_SESSION.items()}
 
     @contextlib.asynccontextmanager
-    async def _cursor(self, operation: str) -> AsyncIterator[aiopg.Cursor]:
+    async def _cursor(self, operation: str) -> AsyncIterator[Cursor]:
         """A cursor on a pooled connection, timed as `operation`.
 
         An exhausted pool answers 503 after acquire_timeout instead of hanging the request;
@@ -112,7 +112,7 @@ class SessionStore:
                 raise DatabaseTimedOut() from None
             # The request was cancelled (timeout, client gone, shutdown): aiopg closes the socket, but
             # PostgreSQL only notices when it next writes, so stop the query on the server as well.
-            self._cancel_backend(lease.backend_pid)
+            self._cancel_backend(*lease.cancel)
             raise
         except (psycopg2.DataError, psycopg2.OperationalError) as exc:
             if (exc.pgcode or "")[:2] in CLIENT_CAUSED_CLASSES:
@@ -175,20 +175,20 @@ class SessionStore:
             return False
         return True
 
-    def _cancel_backend(self, pid: int) -> None:
+    def _cancel_backend(self, statement: str, params: dict[str, Any]) -> None:
         if self.cancel_dsn is None:
             return
-        task = asyncio.get_running_loop().create_task(self._run_cancel(pid))
+        task = asyncio.get_running_loop().create_task(self._run_cancel(statement, params))
         self._cancellations.add(task)
         task.add_done_callback(self._cancellations.discard)
 
-    async def _run_cancel(self, pid: int) -> None:
+    async def _run_cancel(self, statement: str, params: dict[str, Any]) -> None:
         # Its own short-lived connection: the pool may be exhausted, which is when this matters most.
         try:
             async with aiopg.connect(self.cancel_dsn, timeout=5) as conn, conn.cursor() as cur:
-                await cur.execute(sql.CANCEL_BACKEND, {"pid": pid})
+                await cur.execute(statement, params)
         except (psycopg2.Error, OSError, TimeoutError) as exc:
-            logger.warning("database %s: could not cancel backend %s: %s", self.db_id, pid, exc)
+            logger.warning("database %s: could not cancel the statement of %s: %s", self.db_id, params, exc)
 
     async def drain(self, timeout: float = 5.0) -> None:
         """Wait for pending backend cancellations before the pool closes."""
@@ -348,7 +348,7 @@ class SessionStore:
 
 
 @contextlib.asynccontextmanager
-async def _transaction(cur: aiopg.Cursor) -> AsyncIterator[None]:
+async def _transaction(cur: Cursor) -> AsyncIterator[None]:
     """BEGIN ... COMMIT on the lease's cursor, ROLLBACK on any failure.
 
     Not aiopg's cursor.begin(): its bookkeeping stays "in a transaction" when COMMIT fails, which would

@@ -265,5 +265,11 @@ DELETE_RUNS_OF_REQUESTED: Final = "session_id = ANY(%(session_ids)s)"
 
 PING: Final = "SELECT 1"
 
+# The server process of a new connection: unlike the one libpq reports, not a pooler's key.
+BACKEND_PID: Final = "SELECT pg_backend_pid()"
+
 # Stops the query of a request that was cancelled while its connection waited in PostgreSQL.
 CANCEL_BACKEND: Final = "SELECT pg_cancel_backend(%(pid)s)"
+# The same through a pooler: the transaction tagged itself (connections.PooledCursor); once it has ended,
+# nothing carries the tag any more and nothing is cancelled.
+CANCEL_TAGGED: Final = "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = %(tag)s"

@@ -12,6 +12,9 @@ Environment:
 * ``AGNO_CONTRACT_AUTH_REPORT``   the same for the auth steps (``test_auth.py``; default:
                                   ``contract-auth-report.md`` next to the main report).
 * ``AGNO_CONTRACT_KEY_ORDER=top`` check key order of top-level objects only (default: all objects).
+
+The scripted and generated steps run twice: with our service on the database directly, and through
+PgBouncer in transaction mode (``-m "not pgbouncer"`` skips the second run; it has its own report).
 """
 
 from __future__ import annotations
@@ -23,10 +26,15 @@ from pathlib import Path
 
 import pytest
 
+from devkit.pgbouncer import PgBouncer, PgBouncerUnavailable
+
 from . import infra
 from . import seed as seed_data
 
 REPORT_KEY = pytest.StashKey[dict]()
+#: the same steps with our service through PgBouncer (the server named POOLED_OURS)
+POOLED_REPORT_KEY = pytest.StashKey[dict]()
+POOLED_OURS = "ours-pgbouncer"
 AUTH_REPORT_KEY = pytest.StashKey[dict]()
 #: the agno 2.x database of test_legacy_db.py
 LEGACY_REPORT_KEY = pytest.StashKey[dict]()
@@ -88,12 +96,30 @@ def contract_agentos(contract_seeded_db, contract_logs):
 
 
 @pytest.fixture(scope="session")
-def contract_ours(contract_seeded_db, contract_agentos, contract_logs):
+def contract_pgbouncer(contract_pg):
+    try:
+        bouncer = PgBouncer(contract_pg.admin_dsn).start()
+    except PgBouncerUnavailable as exc:
+        pytest.skip(str(exc))
+    yield bouncer
+    bouncer.stop()
+
+
+@pytest.fixture(scope="session", params=["direct", pytest.param("pgbouncer", marks=pytest.mark.pgbouncer)])
+def contract_ours(request, contract_seeded_db, contract_agentos, contract_logs):
     if _self_check():
+        if request.param == "pgbouncer":
+            pytest.skip("the self check compares AgentOS with AgentOS; there is no pooler in that")
         server = infra.start_agentos(contract_seeded_db, contract_logs, name="agentos-as-ours")
-    else:
+    elif request.param == "direct":
         # fails loudly (an error in every test) if the package imports but the service won't start
         server = infra.start_ours(contract_seeded_db, contract_logs)
+    else:
+        # As docs/scaling.md says to run it behind a pooler in transaction mode.
+        bouncer = request.getfixturevalue("contract_pgbouncer")
+        server = infra.start_ours(contract_seeded_db, contract_logs, name=POOLED_OURS,
+                                  dsn=bouncer.through(contract_seeded_db.dsn),
+                                  env_extra={"AGNO_PG_PREPARED_STATEMENTS": "off"})
     yield server
     server.stop()
 
@@ -123,20 +149,25 @@ def running_harness(config, seeded_db, agentos_url, ours_url, report_path, stash
 @pytest.fixture(scope="session")
 def contract_harness(request, contract_seeded_db, contract_agentos, contract_ours, contract_logs):
     path = Path(os.environ.get("AGNO_CONTRACT_REPORT") or contract_logs / "contract-report.md")
+    key, title = REPORT_KEY, ""
+    if contract_ours.name == POOLED_OURS:
+        path, key, title = path.with_name(f"{path.stem}-pgbouncer{path.suffix}"), POOLED_REPORT_KEY, "through PgBouncer"
     with running_harness(request.config, contract_seeded_db, contract_agentos.base_url, contract_ours.base_url,
-                         path, REPORT_KEY) as harness:
+                         path, key, title=title) as harness:
         yield harness
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     summary = config.stash.get(REPORT_KEY, None)
+    pooled = config.stash.get(POOLED_REPORT_KEY, None)
     auth = config.stash.get(AUTH_REPORT_KEY, None)
     jwt = {setup: config.stash.get(key, None) for setup, key in JWT_REPORT_KEYS.items()}
     legacy = config.stash.get(LEGACY_REPORT_KEY, None)
-    if not summary and not auth and not legacy and not any(jwt.values()):
+    if not summary and not pooled and not auth and not legacy and not any(jwt.values()):
         return
     terminalreporter.section("agno contract")
-    labelled = [("", summary), ("auth: ", auth), *((f"jwt {setup}: ", s) for setup, s in jwt.items()),
+    labelled = [("", summary), ("through PgBouncer: ", pooled), ("auth: ", auth),
+                *((f"jwt {setup}: ", s) for setup, s in jwt.items()),
                 ("agno 2.x database: ", legacy)]
     for label, s in labelled:
         if s:

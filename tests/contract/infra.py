@@ -189,15 +189,16 @@ def start_ours(
     name: str = "ours",
     security_key: Optional[str] = None,
     env_extra: Optional[Dict[str, str]] = None,
+    dsn: Optional[str] = None,
 ) -> ServerProcess:
     """Our service; with ``security_key`` it runs with ``OS_SECURITY_KEY`` set (auth on); ``env_extra``
-    is added last (JWT settings)."""
+    is added last (JWT settings); ``dsn`` reaches ``db`` another way (through a pooler)."""
     import json
 
     port = free_port()
     env = _base_env()
     env.update(
-        AGNO_SESSION_DSN_MAP=json.dumps({AGENTOS_DB_ID: db.dsn}),
+        AGNO_SESSION_DSN_MAP=json.dumps({AGENTOS_DB_ID: dsn or db.dsn}),
         AGNO_SERVICE_PORT=str(port),
         AGNO_SERVICE_HOST="127.0.0.1",
     )
