@@ -24,6 +24,8 @@ ENVIRONMENT: Final = (
     ("DATABASE_URL", "fallback for AGNO_PG_DSN"),
     ("AGNO_SESSION_DSN_MAP", 'several databases, JSON {"db_id": "dsn"}'),
     ("AGNO_DEFAULT_DB_ID", "database of requests without db_id (default: the map's first key)"),
+    ("AGNO_SESSION_READ_DSN_MAP", 'read replicas, JSON {"db_id": "dsn"} (docs/scaling.md)'),
+    ("AGNO_READ_REPLICA_MAX_LAG", "seconds a replica may be behind and still answer reads (1)"),
     ("AGNO_DB_SCHEMA", "schema of agno's tables (ai)"),
     ("AGNO_SESSION_TABLE", "session table (agno_sessions)"),
     ("AGNO_RUNS_TABLE", "runs table (agno_runs)"),
@@ -100,6 +102,8 @@ class DatabaseConfig:
 
     db_id: str
     dsn: str
+    # A streaming standby of it, for reads (docs/scaling.md); None: the primary answers everything.
+    read_dsn: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -128,6 +132,8 @@ class Config:
     pool_acquire_timeout: float = 5.0
     # PREPARE/EXECUTE per pooled connection; off for poolers in transaction mode (PgBouncer).
     prepared_statements: bool = True
+    # Seconds a read replica may be behind the primary and still answer reads.
+    replica_max_lag: float = 1.0
     shutdown_grace: float = 10.0
     log_format: str = "json"
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
@@ -154,7 +160,7 @@ class Config:
     def from_env(cls, environ: Mapping[str, str]) -> Config:
         """Parse and validate the environment; raises ConfigError naming the bad variable."""
         explicit_default = _get(environ, "AGNO_DEFAULT_DB_ID")
-        databases = _databases_from_env(environ, explicit_default)
+        databases = _with_read_replicas(environ, _databases_from_env(environ, explicit_default))
         default_db_id = explicit_default or (databases[0].db_id if databases else SINGLE_DB_ID)
         if databases and default_db_id not in {db.db_id for db in databases}:
             raise ConfigError(
@@ -190,6 +196,7 @@ class Config:
             pool_max_size=pool_max,
             connect_timeout=_float(environ, "AGNO_PG_CONNECT_TIMEOUT", 10.0),
             statement_timeout=_float(environ, "AGNO_PG_STATEMENT_TIMEOUT", 30.0),
+            replica_max_lag=_float(environ, "AGNO_READ_REPLICA_MAX_LAG", 1.0),
             pool_acquire_timeout=_float(environ, "AGNO_PG_POOL_ACQUIRE_TIMEOUT", 5.0),
             prepared_statements=_choice(environ, "AGNO_PG_PREPARED_STATEMENTS", ("on", "off")) == "on",
             shutdown_grace=_float(environ, "AGNO_SHUTDOWN_GRACE", 10.0),
@@ -265,6 +272,33 @@ def _databases_from_env(environ: Mapping[str, str], explicit_default: str | None
         if dsn is not None:
             return (DatabaseConfig(explicit_default or SINGLE_DB_ID, normalize_dsn(dsn, variable)),)
     return ()
+
+
+def _with_read_replicas(environ: Mapping[str, str], databases: tuple[DatabaseConfig, ...]) -> tuple[DatabaseConfig, ...]:
+    """The databases with the read DSNs of AGNO_SESSION_READ_DSN_MAP, whose keys must be their db_ids."""
+    variable = "AGNO_SESSION_READ_DSN_MAP"
+    raw = _get(environ, variable)
+    if raw is None:
+        return databases
+    if not databases:
+        raise ConfigError(f"{variable} needs AGNO_PG_DSN or AGNO_SESSION_DSN_MAP: the embedded PostgreSQL has no replicas")
+    try:
+        parsed = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ConfigError(f"{variable} is not valid JSON: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise ConfigError(f'{variable} must be a JSON object {{"db_id": "dsn"}}')
+    known = {database.db_id for database in databases}
+    unknown = [db_id for db_id in parsed if db_id not in known]
+    if unknown:
+        raise ConfigError(f"{variable}: {', '.join(map(repr, unknown))} is not a configured db_id "
+                          f"(known: {', '.join(sorted(known))})")
+    read_dsns = {}
+    for db_id, dsn in parsed.items():
+        if not isinstance(dsn, str) or not dsn.strip():
+            raise ConfigError(f"{variable}: entry {db_id!r} needs a non-empty DSN string")
+        read_dsns[db_id] = normalize_dsn(dsn, f"{variable}[{db_id!r}]")
+    return tuple(attrs.evolve(database, read_dsn=read_dsns.get(database.db_id)) for database in databases)
 
 
 def _jwt_from_env(environ: Mapping[str, str]) -> JwtConfig | None:

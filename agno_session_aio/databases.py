@@ -15,7 +15,8 @@ from aiohttp import web
 from .config import Config, DatabaseConfig, redact_dsn
 from .errors import ApiError, BadRequest, NotFound
 from .keys import CONFIG_KEY, DATABASES_KEY, EMBEDDED_DSN_KEY, METRICS_KEY
-from .store import SessionStore, TableNames, connection_pool
+from .store import ConnectionPool, SessionStore, TableNames, connection_pool
+from .store.replica import ReadReplica
 
 logger = logging.getLogger(__name__)
 
@@ -81,19 +82,14 @@ async def pg_pools(app: web.Application) -> AsyncIterator[None]:
     async with contextlib.AsyncExitStack() as stack:
         stores = {}
         for database in _database_configs(app):
-            pool = await stack.enter_async_context(
-                connection_pool(
-                    database.dsn,
-                    options=_connection_options(database.dsn, config),
-                    minsize=config.pool_min_size,
-                    maxsize=config.pool_max_size,
-                    timeout=config.connect_timeout,
-                    # PostgreSQL stops a statement at statement_timeout; one it leaves unanswered
-                    # past that is a database that is not answering at all (503, not 504).
-                    operation_timeout=config.statement_timeout + STATEMENT_GRACE,
-                    statement_timeout_ms=_milliseconds(config.statement_timeout),
-                )
-            )
+            pool = await stack.enter_async_context(_pool(database.dsn, config))
+            replica = None
+            if database.read_dsn is not None:
+                # Opened on first use, so a replica that is down never delays start-up.
+                replica_pool = await stack.enter_async_context(_pool(database.read_dsn, config, minsize=0))
+                replica = ReadReplica(replica_pool, database.read_dsn, config.replica_max_lag)
+                tracking = asyncio.get_running_loop().create_task(replica.track(database.dsn, database.db_id))
+                stack.push_async_callback(_cancel, tracking)
             stores[database.db_id] = SessionStore(
                 database.db_id,
                 pool,
@@ -103,6 +99,7 @@ async def pg_pools(app: web.Application) -> AsyncIterator[None]:
                 cancel_dsn=database.dsn,
                 prepared=config.prepared_statements,
                 probe_timeout=min(config.connect_timeout, config.pool_acquire_timeout),
+                replica=replica,
             )
             # Registered after the pool, so it runs before the pool closes.
             stack.push_async_callback(stores[database.db_id].drain)
@@ -119,6 +116,20 @@ async def pg_pools(app: web.Application) -> AsyncIterator[None]:
             stack.push_async_callback(_cancel, retry)
         app[DATABASES_KEY] = Databases(stores, config.default_db_id)
         yield
+
+
+def _pool(dsn: str, config: Config, minsize: int | None = None) -> contextlib.AbstractAsyncContextManager[ConnectionPool]:
+    return connection_pool(
+        dsn,
+        options=_connection_options(dsn, config),
+        minsize=config.pool_min_size if minsize is None else minsize,
+        maxsize=config.pool_max_size,
+        timeout=config.connect_timeout,
+        # PostgreSQL stops a statement at statement_timeout; one it leaves unanswered
+        # past that is a database that is not answering at all (503, not 504).
+        operation_timeout=config.statement_timeout + STATEMENT_GRACE,
+        statement_timeout_ms=_milliseconds(config.statement_timeout),
+    )
 
 
 async def _start(store: SessionStore) -> str | None:

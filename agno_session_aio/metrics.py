@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Final
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from . import __version__
@@ -53,6 +53,13 @@ class _PoolCollector(Collector):
         waiting = GaugeMetricFamily("agno_session_db_pool_waiting", "Requests waiting for a connection",
                                     labels=["db_id"])
         maximum = GaugeMetricFamily("agno_session_db_pool_max", "Configured pool maximum", labels=["db_id"])
+        # Databases with a read replica only (docs/scaling.md).
+        staleness = GaugeMetricFamily(
+            "agno_session_db_replica_staleness_seconds",
+            "Seconds since the newest moment the read replica is known to show (+Inf until it is sampled)",
+            labels=["db_id"])
+        replica_reads = CounterMetricFamily("agno_session_db_replica_reads", "Reads the read replica answered",
+                                            labels=["db_id"])
         databases = self._databases()
         for db_id, store in (databases.stores.items() if databases else ()):
             pool = store.pool
@@ -60,4 +67,7 @@ class _PoolCollector(Collector):
             in_use.add_metric([db_id], pool.size - pool.freesize)
             waiting.add_metric([db_id], store.waiting)
             maximum.add_metric([db_id], pool.maxsize or 0)
-        yield from (size, in_use, waiting, maximum)
+            if store.replica is not None:
+                staleness.add_metric([db_id], store.replica.staleness)
+                replica_reads.add_metric([db_id], store.replica.reads)
+        yield from (size, in_use, waiting, maximum, staleness, replica_reads)

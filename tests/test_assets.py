@@ -266,6 +266,7 @@ RENDER_CASES: Final = (
         {
             "config": {"dsn": "", "dsnMap": {"main": "postgresql://a@pg-main/ai", "archive": "postgresql://a@pg-b/ai"},
                        "defaultDbId": "main", "securityKey": "s3cret",
+                       "readDsnMap": {"main": "postgresql://a@pg-main-standby/ai"},
                        "extraEnv": [{"name": "AGNO_PG_POOL_MAX", "value": "20"}]},
             "ingress": {"enabled": True, "className": "nginx",
                         "tls": [{"secretName": "agno-session-tls", "hosts": ["agno-session.local"]}]},
@@ -355,6 +356,16 @@ def test_chart_jwt_values_reach_the_service(helm: Any) -> None:
     # and by default: no JWT mode, no isolation
     default = Config.from_env(_render(helm, helm.parse_set_string(HELM_SET))["ConfigMap"]["data"])
     assert (default.jwt, default.user_isolation) == (None, False)
+
+
+def test_chart_read_replica_values_reach_the_service(helm: Any) -> None:
+    values = {"config": {"dsn": "", "dsnMap": {"main": "postgresql://a@pg-main/ai"}, "defaultDbId": "main",
+                         "readDsnMap": {"main": "postgresql://a@pg-main-standby/ai"}, "readReplicaMaxLag": 2.5}}
+    manifests = _render(helm, _deep_merge(helm.parse_set_string(HELM_SET), values))
+    secret = {key: base64.b64decode(value).decode() for key, value in manifests["Secret"]["data"].items()}
+    config = Config.from_env({**manifests["ConfigMap"]["data"], **secret})
+    assert [(db.db_id, db.read_dsn) for db in config.databases] == [("main", "postgresql://a@pg-main-standby/ai")]
+    assert config.replica_max_lag == 2.5
 
 
 def test_chart_refuses_to_render_without_a_dsn(helm: Any) -> None:

@@ -67,12 +67,30 @@ def test_config_map_wins_over_single_dsn() -> None:
         ({"AGNO_REQUEST_TIMEOUT": "-1"}, "AGNO_REQUEST_TIMEOUT"),
         ({"AGNO_LOG_LEVEL": "loud"}, "AGNO_LOG_LEVEL"),
         ({"AGNO_PG_POOL_MIN": "5", "AGNO_PG_POOL_MAX": "2"}, "AGNO_PG_POOL_MIN=5"),
+        ({"AGNO_SESSION_READ_DSN_MAP": '{"default": "postgresql://h/r"}'}, "the embedded PostgreSQL has no replicas"),
+        ({"AGNO_PG_DSN": "postgresql://h/db", "AGNO_SESSION_READ_DSN_MAP": '{"other": "postgresql://h/r"}'},
+         "AGNO_SESSION_READ_DSN_MAP: 'other' is not a configured db_id (known: default)"),
+        ({"AGNO_PG_DSN": "postgresql://h/db", "AGNO_SESSION_READ_DSN_MAP": "[1]"}, 'must be a JSON object'),
+        ({"AGNO_PG_DSN": "postgresql://h/db", "AGNO_SESSION_READ_DSN_MAP": '{"default": ""}'}, "entry 'default'"),
+        ({"AGNO_PG_DSN": "postgresql://h/db", "AGNO_SESSION_READ_DSN_MAP": '{"default": "mysql://h/r"}'},
+         "AGNO_SESSION_READ_DSN_MAP['default']: unsupported scheme"),
+        ({"AGNO_READ_REPLICA_MAX_LAG": "0"}, "AGNO_READ_REPLICA_MAX_LAG"),
     ],
 )
 def test_config_rejects_bad_values_naming_the_variable(environ: dict[str, str], names: str) -> None:
     with pytest.raises(ConfigError, match=None) as caught:
         Config.from_env(environ)
     assert names in str(caught.value)
+
+
+def test_config_read_replicas_by_db_id() -> None:
+    config = Config.from_env({
+        "AGNO_SESSION_DSN_MAP": '{"a": "postgresql://h/a", "b": "postgresql://h/b"}',
+        "AGNO_SESSION_READ_DSN_MAP": '{"b": "postgres://standby/b"}', "AGNO_READ_REPLICA_MAX_LAG": "0.5",
+    })
+    assert [(db.db_id, db.read_dsn) for db in config.databases] == [("a", None), ("b", "postgresql://standby/b")]
+    assert config.replica_max_lag == 0.5
+    assert Config.from_env({"AGNO_PG_DSN": "postgresql://h/a"}).replica_max_lag == 1.0
 
 
 def test_config_custom_session_table_names_runs_after_it() -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from typing import Any, Final
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from typing import Any, Final, TypeVar
 
 import aiopg
 import attrs
@@ -19,6 +20,7 @@ from ..records import PatchedSession, Row, SessionChanges, SessionPage, SessionQ
 from . import queries, schema, sql
 from .connections import ConnectionPool, Cursor, Lease
 from .prepared import PreparedStatements, StatementCache, statement
+from .replica import ReadReplica
 from .schema import TableNames
 
 logger = logging.getLogger(__name__)
@@ -28,6 +30,8 @@ logger = logging.getLogger(__name__)
 # class 54 under OperationalError with real outages, so the class decides, not the exception type.
 CLIENT_CAUSED_CLASSES: Final = frozenset({"22", "54"})
 
+T = TypeVar("T")
+
 
 @attrs.define(slots=True)
 class _Watch:
@@ -35,6 +39,15 @@ class _Watch:
 
     task: asyncio.Task[Any]
     unresponsive: bool = False
+
+
+@attrs.define(eq=False)
+class _Server:
+    """The primary or the read replica: its pool, the DSN side connections (probe, cancel) use, the probe."""
+
+    pool: ConnectionPool
+    dsn: str | None
+    probe: asyncio.Task[bool] | None = None
 
 
 class SessionStore:
@@ -51,15 +64,19 @@ class SessionStore:
         cancel_dsn: str | None = None,
         prepared: bool = True,
         probe_timeout: float = 5.0,
+        replica: ReadReplica | None = None,
     ) -> None:
         self.db_id = db_id
         self.pool = pool
+        self._primary = _Server(pool, cancel_dsn)
+        self.replica = replica
+        self._replica = _Server(replica.pool, replica.dsn) if replica is not None else None
+        # When this process last wrote here (monotonic): reads go to the replica once it shows that write.
+        self.last_write = -math.inf
         self.tables = tables
         self.acquire_timeout = acquire_timeout
         self.observe = observe
-        self.cancel_dsn = cancel_dsn
         self._cancellations: set[asyncio.Task[None]] = set()
-        self._probe: asyncio.Task[bool] | None = None
         # False until agno's tables are known to exist here (a database down at start-up gets them when
         # it comes back: on the next request, or by the retry loop in databases.py).
         self.bootstrapped = False
@@ -82,22 +99,23 @@ class SessionStore:
         self._update_session = {kind: tables.render(stmt) for kind, stmt in sql.UPDATE_SESSION.items()}
 
     @contextlib.asynccontextmanager
-    async def _cursor(self, operation: str) -> AsyncIterator[Cursor]:
-        """A cursor on a pooled connection, timed as `operation`.
+    async def _cursor(self, operation: str, server: _Server | None = None) -> AsyncIterator[Cursor]:
+        """A cursor on a pooled connection of the primary (or `server`), timed as `operation`.
 
         An exhausted pool answers 503 after acquire_timeout instead of hanging the request;
         a database that cannot be reached answers 503 too.
         """
         if not self.bootstrapped and operation != "bootstrap":
             await self.ensure_tables()
-        lease = self.pool.acquire_nowait() or await self._wait_for_connection()
+        server = server or self._primary
+        lease = server.pool.acquire_nowait() or await self._wait_for_connection(server.pool)
         started = time.perf_counter()
         task = asyncio.current_task()
         assert task is not None
         # A statement still running after acquire_timeout gets the server probed; if the server does not
         # answer the probe either, the request is given up as 503 instead of waiting out its timeouts.
         watch = _Watch(task)
-        watchdog = asyncio.get_running_loop().call_later(self.acquire_timeout, self._probe_for, watch)
+        watchdog = asyncio.get_running_loop().call_later(self.acquire_timeout, self._probe_for, watch, server)
         try:
             yield lease.cursor
         except asyncio.CancelledError:
@@ -112,7 +130,7 @@ class SessionStore:
                 raise DatabaseTimedOut() from None
             # The request was cancelled (timeout, client gone, shutdown): aiopg closes the socket, but
             # PostgreSQL only notices when it next writes, so stop the query on the server as well.
-            self._cancel_backend(*lease.cancel)
+            self._cancel_backend(server.dsn, *lease.cancel)
             raise
         except (psycopg2.DataError, psycopg2.OperationalError) as exc:
             if (exc.pgcode or "")[:2] in CLIENT_CAUSED_CLASSES:
@@ -132,15 +150,15 @@ class SessionStore:
             raise DatabaseUnavailable(self.db_id) from exc
         finally:
             watchdog.cancel()
-            self.pool.release(lease)
+            server.pool.release(lease)
             if self.observe is not None:
                 self.observe(self.db_id, operation, time.perf_counter() - started)
 
-    async def _wait_for_connection(self) -> Lease:
+    async def _wait_for_connection(self, pool: ConnectionPool) -> Lease:
         self.waiting += 1
         try:
             async with asyncio.timeout(self.acquire_timeout):
-                return await self.pool.acquire()
+                return await pool.acquire()
         except TimeoutError as exc:
             logger.warning("database %s: no free connection within %ss", self.db_id, self.acquire_timeout)
             raise DatabaseBusy(self.db_id) from exc
@@ -150,42 +168,42 @@ class SessionStore:
         finally:
             self.waiting -= 1
 
-    def _probe_for(self, watch: _Watch) -> None:
+    def _probe_for(self, watch: _Watch, server: _Server) -> None:
         """Probe the server (one probe at a time, shared) and give up `watch`'s request if it fails."""
-        if self._probe is None or self._probe.done():
-            self._probe = asyncio.get_running_loop().create_task(self._server_answers())
+        if server.probe is None or server.probe.done():
+            server.probe = asyncio.get_running_loop().create_task(self._server_answers(server.dsn))
 
         def give_up_if_down(probe: asyncio.Task[bool]) -> None:
             if not probe.cancelled() and not probe.result() and not watch.task.done():
                 watch.unresponsive = True
                 watch.task.cancel()
 
-        self._probe.add_done_callback(give_up_if_down)
+        server.probe.add_done_callback(give_up_if_down)
 
-    async def _server_answers(self) -> bool:
+    async def _server_answers(self, dsn: str | None) -> bool:
         """Whether a new connection gets `SELECT 1` answered within the probe bound."""
-        if self.cancel_dsn is None:
+        if dsn is None:
             return True
         try:
             async with asyncio.timeout(self.probe_timeout):
-                async with aiopg.connect(self.cancel_dsn, timeout=self.probe_timeout) as conn, conn.cursor() as cur:
+                async with aiopg.connect(dsn, timeout=self.probe_timeout) as conn, conn.cursor() as cur:
                     await cur.execute(sql.PING)
                     await cur.fetchone()
         except (psycopg2.Error, OSError, TimeoutError):
             return False
         return True
 
-    def _cancel_backend(self, statement: str, params: dict[str, Any]) -> None:
-        if self.cancel_dsn is None:
+    def _cancel_backend(self, dsn: str | None, statement: str, params: dict[str, Any]) -> None:
+        if dsn is None:
             return
-        task = asyncio.get_running_loop().create_task(self._run_cancel(statement, params))
+        task = asyncio.get_running_loop().create_task(self._run_cancel(dsn, statement, params))
         self._cancellations.add(task)
         task.add_done_callback(self._cancellations.discard)
 
-    async def _run_cancel(self, statement: str, params: dict[str, Any]) -> None:
+    async def _run_cancel(self, dsn: str, statement: str, params: dict[str, Any]) -> None:
         # Its own short-lived connection: the pool may be exhausted, which is when this matters most.
         try:
-            async with aiopg.connect(self.cancel_dsn, timeout=5) as conn, conn.cursor() as cur:
+            async with aiopg.connect(dsn, timeout=5) as conn, conn.cursor() as cur:
                 await cur.execute(statement, params)
         except (psycopg2.Error, OSError, TimeoutError) as exc:
             logger.warning("database %s: could not cancel the statement of %s: %s", self.db_id, params, exc)
@@ -232,6 +250,7 @@ class SessionStore:
             logger.info("database %s: agno 3.x layout (runs in %s)", self.db_id, self.tables.runs_table)
         self.bootstrapped = True
         if created:
+            self.last_write = time.monotonic()  # a read replica has no tables until it shows this
             logger.info("created tables %s in database %s", ", ".join(created), self.db_id)
         return created
 
@@ -250,15 +269,18 @@ class SessionStore:
         text, params = queries.list_page(self.tables, query)
         # Planned for this page's size and offset (prepared.statement says why).
         planned_for = {"limit": params["limit"], "offset": params["offset"]}
+
+        async def read(cur: Cursor) -> SessionPage:
+            await self._prepared.execute(cur, self._statements.get(text, planned_for) or text, params)
+            page = queries.session_page(await cur.fetchall())
+            legacy_ids = [item.session_id for item in page.items if item.legacy_runs is not None]
+            if legacy_ids:
+                await cur.execute(self.tables.render(sql.SELECT_RUNS_OF_SESSIONS), {"session_ids": legacy_ids})
+                page = queries.with_merged_runs(page, dict(await cur.fetchall()))
+            return page
+
         try:
-            async with self._cursor("list_sessions") as cur:
-                await self._prepared.execute(cur, self._statements.get(text, planned_for) or text, params)
-                page = queries.session_page(await cur.fetchall())
-                legacy_ids = [item.session_id for item in page.items if item.legacy_runs is not None]
-                if legacy_ids:
-                    await cur.execute(self.tables.render(sql.SELECT_RUNS_OF_SESSIONS), {"session_ids": legacy_ids})
-                    page = queries.with_merged_runs(page, dict(await cur.fetchall()))
-                return page
+            return await self._read("list_sessions", read)
         except psycopg2.errors.UndefinedTable:
             # agno answers an empty page when the session table does not exist (contract §4.1).
             return SessionPage(items=[], total_count=0)
@@ -267,15 +289,49 @@ class SessionStore:
         """The session row (optionally owned by user_id) and its runs in storage order, in one round trip."""
         if queries.has_nul(session_id, user_id):
             return None
-        async with self._cursor("get_session_with_runs") as cur:
+
+        async def read(cur: Cursor) -> Any:
             if user_id is None:
                 await self._prepared.execute(cur, self._select_with_runs, {"session_id": session_id})
             else:
                 await self._prepared.execute(
                     cur, self._select_with_runs_for_user, {"session_id": session_id, "user_id": user_id}
                 )
-            record = await cur.fetchone()
+            return await cur.fetchone()
+
+        record = await self._read("get_session_with_runs", read)
         return queries.session_with_runs(record) if record is not None else None
+
+    async def _read(self, operation: str, read: Callable[[Cursor], Awaitable[T]]) -> T:
+        """Run `read` on the read replica where it may answer (replica.py has the rule), else on the primary.
+
+        A replica that fails the read has it answered by the primary: a read is safe to repeat.
+        """
+        replica, server = self.replica, self._replica
+        if replica is None or server is None or not replica.usable(self.last_write):
+            async with self._cursor(operation) as cur:
+                return await read(cur)
+        try:
+            async with self._cursor(operation, server) as cur:
+                result = await read(cur)
+        except (DatabaseUnavailable, DatabaseBusy) as exc:
+            logger.warning("database %s: the read replica failed a read (%s); the primary answers it", self.db_id,
+                           exc.__cause__ or exc)
+            replica.mark_stale()
+            async with self._cursor(operation) as cur:
+                return await read(cur)
+        replica.reads += 1
+        return result
+
+    @contextlib.asynccontextmanager
+    async def _writing(self, operation: str) -> AsyncIterator[Cursor]:
+        """A primary cursor for a write; later reads wait for the replica to show it (even when it failed:
+        its COMMIT may have landed)."""
+        try:
+            async with self._cursor(operation) as cur:
+                yield cur
+        finally:
+            self.last_write = time.monotonic()
 
     async def session_exists(self, session_id: str, user_id: str) -> bool:
         """Whether `user_id` owns a session of this id (which 409 a scoped create answers)."""
@@ -289,7 +345,7 @@ class SessionStore:
 
     async def create_session(self, values: Mapping[str, Any]) -> Row | None:
         """Insert a new session; None when the id is taken (the caller answers 409)."""
-        async with self._cursor("create_session") as cur:
+        async with self._writing("create_session") as cur:
             await self._prepared.execute(cur, self._insert_session, queries.new_session_params(values))
             record = await cur.fetchone()
             return queries.row(cur.description, record) if record is not None else None
@@ -303,7 +359,7 @@ class SessionStore:
         text = queries.rename(self.tables, session_type, user_id)
         params = {"session_id": session_id, "name": queries.strip_nul(name), "session_type": session_type,
                   "user_id": user_id}
-        async with self._cursor("rename_session") as cur:
+        async with self._writing("rename_session") as cur:
             await self._prepared.execute(cur, self._statements.get(text) or text, params)
             record = await cur.fetchone()
         return queries.session_with_runs(record) if record is not None else None
@@ -317,7 +373,7 @@ class SessionStore:
         """
         if queries.has_nul(session_id, user_id):
             return None
-        async with self._cursor("update_session") as cur, _transaction(cur):
+        async with self._writing("update_session") as cur, _transaction(cur):
             lock = " FOR UPDATE"
             if user_id is None:
                 await cur.execute(self._select_session + lock, {"session_id": session_id})
@@ -341,7 +397,7 @@ class SessionStore:
         if not ids or queries.has_nul(user_id):
             return 0
         text = queries.delete(self.tables, user_id, bulk=bulk)
-        async with self._cursor("delete_sessions") as cur:
+        async with self._writing("delete_sessions") as cur:
             await self._prepared.execute(cur, self._statements.get(text) or text, {"session_ids": ids, "user_id": user_id})
             (deleted,) = await cur.fetchone()
         return int(deleted)

@@ -265,6 +265,11 @@ DELETE_RUNS_OF_REQUESTED: Final = "session_id = ANY(%(session_ids)s)"
 
 PING: Final = "SELECT 1"
 
+# Read replica freshness (replica.py), as byte positions: what the primary has written to its WAL, and what
+# a standby has replayed (NULL on a server that is not a standby).
+WAL_INSERTED: Final = "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn"
+WAL_REPLAYED: Final = "SELECT pg_last_wal_replay_lsn() - '0/0'::pg_lsn"
+
 # The server process of a new connection: unlike the one libpq reports, not a pooler's key.
 BACKEND_PID: Final = "SELECT pg_backend_pid()"
 
