@@ -65,6 +65,11 @@ class PgBouncer:
         self._wait_ready(timeout)
         return self
 
+    @property
+    def pid(self) -> int:
+        assert self._proc is not None, "not started"
+        return self._proc.pid
+
     def through(self, dsn: str) -> str:
         """The DSN of `dsn`'s database through this PgBouncer."""
         user = psycopg2.extensions.parse_dsn(self.server_dsn).get("user") or "postgres"

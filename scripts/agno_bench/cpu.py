@@ -75,9 +75,11 @@ class CpuAccount:
     `other_share` is (other + steal) as a fraction of the whole machine: capacity the run did not have. Without
     a local postmaster (PostgreSQL elsewhere) only the server and the load generator are known."""
 
-    def __init__(self, dsn: str, server_pid: int | None, postmaster: int | None) -> None:
+    def __init__(self, dsn: str, server_pid: int | None, postmaster: int | None, pooler_pid: int | None = None) -> None:
         self.dsn = dsn
         self.server_pid = server_pid
+        # A PgBouncer between the server and PostgreSQL (--through-pgbouncer): its own line, not "other".
+        self.pooler_pid = pooler_pid
         self.postmaster = postmaster
         self.seconds: dict[str, float] = {}
         self.other_share: float | None = None
@@ -102,6 +104,7 @@ class CpuAccount:
             "machine": machine_ticks(),
             "generator": sum(u.ru_utime + u.ru_stime for u in usage),
             "server": proc_ticks(self.server_pid) if self.server_pid else None,
+            "pooler": proc_ticks(self.pooler_pid) if self.pooler_pid else None,
             "backends": {pid: t for pid in self._postgres_pids() if (t := proc_ticks(pid)) is not None},
             "postmaster": sum(int(x) for x in postmaster[11:15]) if postmaster else 0,  # utime stime cutime cstime
             "kthreads": sum(proc_ticks(pid) or 0 for pid in children_of(2)),  # kthreadd's children
@@ -121,6 +124,8 @@ class CpuAccount:
         seconds = {"load_generator": after["generator"] - before["generator"]}
         if before["server"] is not None and after["server"] is not None:
             seconds["server"] = (after["server"] - before["server"]) / hz
+        if before["pooler"] is not None and after["pooler"] is not None:
+            seconds["pooler"] = (after["pooler"] - before["pooler"]) / hz
         if self.postmaster is not None:
             # Live backends: their growth (all of it if they started during the run). Ended ones: their whole life
             # arrived in the postmaster's children time, minus what they had already used before the run.

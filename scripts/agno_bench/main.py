@@ -22,6 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from devkit.pgbouncer import PgBouncer
 from devkit.postgres import throwaway_database
 
 from .cpu import CpuAccount, cpu_busy, find_postmaster, wait_quiet
@@ -48,6 +49,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="a PostgreSQL server DSN where the benchmark may CREATE and DROP a database")
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--skip-agentos", action="store_true", help="benchmark only this service (and raw PG)")
+    parser.add_argument("--through-pgbouncer", action="store_true",
+                        help="this service through a PgBouncer in transaction mode started here, prepared statements "
+                             "off (docs/scaling.md); AgentOS and the raw loop stay direct")
     parser.add_argument("--endpoints", default=",".join(e.name for e in endpoints()),
                         help="comma-separated subset of endpoints to load")
     parser.add_argument("--profile", type=Path, metavar="DIR",
@@ -121,7 +125,7 @@ def measure_one(args: argparse.Namespace, dsn: str, wrk: str | None, server: Ser
             load(wrk, server, endpoint, ids, args.concurrency, WARMUP_SECONDS, client_cpus, work_dir,
                  CpuAccount(dsn, server.pid, None))  # fmt: skip
         result = load(wrk, server, endpoint, ids, args.concurrency, args.duration, client_cpus, work_dir,
-                      CpuAccount(dsn, server.pid, postmaster))  # fmt: skip
+                      CpuAccount(dsn, server.pid, postmaster, server.pooler_pid))  # fmt: skip
         result.attempts = attempt
         best = least_disturbed(best, result)
         if not server.alive():
@@ -173,7 +177,15 @@ def measure(args: argparse.Namespace, dsn: str, wrk: str | None, chosen: list[En
     servers: list[Server] = []
     if not args.skip_agentos:
         servers.append(agentos_server(dsn, work_dir, server_cpus))
-    servers.append(our_server(dsn, work_dir, server_cpus))
+    # As many server sessions behind the pooler as the service's own pool has connections.
+    bouncer = PgBouncer(args.dsn, pool_size=10).start() if args.through_pgbouncer else None
+    if bouncer is not None:
+        print(f"this service goes through PgBouncer in transaction mode on port {bouncer.port}")
+        servers.append(our_server(bouncer.through(dsn), work_dir, server_cpus,
+                                  extra_env={"AGNO_PG_PREPARED_STATEMENTS": "off"}))
+        servers[-1].pooler_pid = bouncer.pid
+    else:
+        servers.append(our_server(dsn, work_dir, server_cpus))
     try:
         for server in servers:
             server.start()
@@ -210,6 +222,8 @@ def measure(args: argparse.Namespace, dsn: str, wrk: str | None, chosen: list[En
         # Before the database is dropped, so neither server sees its connections killed.
         for server in servers:
             server.stop()
+        if bouncer is not None:
+            bouncer.stop()
     return {"data": data, "totals": totals, "results": results, "raw_pg": raw_pg, "rss": rss,
             "pool_checks": pool_checks, "profile": profile}
 

@@ -58,6 +58,8 @@ class Server:
         self.cpus = cpus
         self.proc: subprocess.Popen[bytes] | None = None
         self.rss_idle_mb: float | None = None
+        # The PgBouncer in front of it, if any (its CPU is counted apart).
+        self.pooler_pid: int | None = None
 
     @property
     def pid(self) -> int:
@@ -129,12 +131,13 @@ def agentos_server(dsn: str, log_dir: Path, cpus: set[int] | None) -> Server:
     return Server("agentos", "AgentOS", [PY, str(AGENTOS_LAUNCHER)], env, port, "/health", log_dir, cpus)
 
 
-def our_server(dsn: str, log_dir: Path, cpus: set[int] | None) -> Server:
+def our_server(dsn: str, log_dir: Path, cpus: set[int] | None, extra_env: dict[str, str] | None = None) -> Server:
     """This service, one process, from this checkout (PYTHONPATH wins over any other installed copy)."""
     port = free_port()
     env = clean_env() | {"AGNO_PG_DSN": dsn, "AGNO_SERVICE_PORT": str(port), "AGNO_SERVICE_HOST": "127.0.0.1",
                          "AGNO_LOG_LEVEL": "WARNING", "AGNO_WORKERS": "1", "PYTHONUNBUFFERED": "1",
                          "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    env |= extra_env or {}
     return Server("ours", "agno-session-aio", [PY, "-m", "agno_session_aio"], env, port, "/healthz", log_dir, cpus)
 
 
