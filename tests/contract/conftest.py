@@ -36,8 +36,9 @@ REPORT_KEY = pytest.StashKey[dict]()
 POOLED_REPORT_KEY = pytest.StashKey[dict]()
 POOLED_OURS = "ours-pgbouncer"
 AUTH_REPORT_KEY = pytest.StashKey[dict]()
-#: the agno 2.x database of test_legacy_db.py
+#: the agno 2.x database of test_legacy_db.py, and the same through PgBouncer
 LEGACY_REPORT_KEY = pytest.StashKey[dict]()
+LEGACY_POOLED_REPORT_KEY = pytest.StashKey[dict]()
 #: one per JWT setup of jwt_steps.py
 JWT_REPORT_KEYS = {setup: pytest.StashKey[dict]() for setup in ("rbac", "verify", "asserted")}
 
@@ -163,12 +164,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     auth = config.stash.get(AUTH_REPORT_KEY, None)
     jwt = {setup: config.stash.get(key, None) for setup, key in JWT_REPORT_KEYS.items()}
     legacy = config.stash.get(LEGACY_REPORT_KEY, None)
-    if not summary and not pooled and not auth and not legacy and not any(jwt.values()):
+    legacy_pooled = config.stash.get(LEGACY_POOLED_REPORT_KEY, None)
+    if not summary and not pooled and not auth and not legacy and not legacy_pooled and not any(jwt.values()):
         return
     terminalreporter.section("agno contract")
     labelled = [("", summary), ("through PgBouncer: ", pooled), ("auth: ", auth),
                 *((f"jwt {setup}: ", s) for setup, s in jwt.items()),
-                ("agno 2.x database: ", legacy)]
+                ("agno 2.x database: ", legacy), ("agno 2.x database through PgBouncer: ", legacy_pooled)]
     for label, s in labelled:
         if s:
             terminalreporter.write_line(
