@@ -203,11 +203,12 @@ SELECT_SESSION_FOR_USER: Final = SELECT_SESSION + " AND user_id = %(user_id)s"
 # A session row and its runs in storage order (contract §2.6) as one JSON array (SESSION_FIELDS, then
 # the runs, then agno 2.x's legacy runs column or NULL where the table has none: {legacy_runs}), so all
 # come back in one round trip and are decoded in one call; json_agg passes each run's JSONB text through
-# without re-encoding.
+# without re-encoding. The runs are those of the session_id parameter, which every statement using this also
+# matches the row by: uncorrelated, a sharded database (Citus) sends it to the one shard (docs/scaling.md).
 SESSION_WITH_RUNS: Final = (
     "json_build_array(" + SESSION_COLUMNS + ","
     " (SELECT COALESCE(json_agg(r.run_data ORDER BY r.run_index ASC, r.created_at ASC, r.run_id ASC), '[]')"
-    " FROM {runs} r WHERE r.session_id = {sessions}.session_id), {legacy_runs}) AS session"
+    " FROM {runs} r WHERE r.session_id = %(session_id)s), {legacy_runs}) AS session"
 )
 SESSION_FIELDS: Final = tuple(column.strip() for column in SESSION_COLUMNS.split(","))
 SELECT_SESSION_WITH_RUNS: Final = (
