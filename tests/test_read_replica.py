@@ -153,3 +153,18 @@ async def test_reads_survive_the_replica_going_away(aiohttp_client: AiohttpClien
             psycopg2.connect(standby, connect_timeout=2).close()
     finally:
         pair.stop()
+
+
+@pytest.mark.parametrize("kind", ["unreachable", "not-a-standby"])
+async def test_a_replica_that_cannot_be_used_leaves_every_read_on_the_primary(
+        aiohttp_client: AiohttpClient, pg_dsn: str, kind: str, caplog: pytest.LogCaptureFixture) -> None:
+    read_dsn = "postgresql://nobody@127.0.0.1:1/none" if kind == "unreachable" else pg_dsn
+    client = await aiohttp_client(create_app(attrs.evolve(_config(pg_dsn, read_dsn), connect_timeout=1.0)))
+    replica = _replica(client)
+    assert (await client.post("/sessions", json={"session_id": "only-primary"})).status == 201
+    await asyncio.sleep(0.5)  # several samples
+    for _ in range(3):
+        assert [status for status, _ in await _read_all(client, "only-primary")] == [200, 200, 200]
+    assert replica.reads == 0 and replica.staleness == float("inf")
+    expected = "read replica not sampled" if kind == "unreachable" else "is not a standby"
+    assert len([r for r in caplog.records if expected in r.getMessage()]) == 1  # said once, not every sample

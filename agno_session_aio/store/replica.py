@@ -66,15 +66,21 @@ class ReadReplica:
         On connections of its own: a busy pool must not make the replica look stale when it is needed most.
         """
         primary, replica = _SideConnection(primary_dsn), _SideConnection(self.dsn)
+        sampled: bool | None = None  # whether the last attempt succeeded; logged when that changes
         try:
             while True:
                 try:
                     await self._sample(primary, replica)
                 except (psycopg2.Error, OSError, TimeoutError) as exc:
-                    if self.fresh_as_of != -math.inf:
+                    if sampled is not False:
                         logger.warning("database %s: read replica not sampled (%s); the primary answers its reads",
                                        db_id, " ".join(str(exc).split()) or type(exc).__name__)
+                    sampled = False
                     self.mark_stale()
+                else:
+                    if sampled is False:
+                        logger.info("database %s: read replica sampled again", db_id)
+                    sampled = True
                 await asyncio.sleep(POLL_INTERVAL)
         finally:
             primary.close()
