@@ -82,6 +82,16 @@ def session_page(records: Sequence[Sequence[Any]]) -> SessionPage:
     return SessionPage(items=[SessionListRecord._make(item) for _, item in records if item is not None], total_count=total)
 
 
+def with_name_sources(page: SessionPage, rows: Sequence[Sequence[Any]]) -> SessionPage:
+    """The page with the name sources SELECT_NAME_SOURCES found (a sharded database's second statement)."""
+    found = {session_id: (has_source, run_input, content) for session_id, has_source, run_input, content in rows}
+    items = [item if item.session_id not in found else
+             item._replace(has_name_source=found[item.session_id][0], run_input=found[item.session_id][1],
+                           first_user_content=found[item.session_id][2])
+             for item in page.items]
+    return SessionPage(items=items, total_count=page.total_count)
+
+
 def with_merged_runs(page: SessionPage, table_runs: dict[str, list[Any]]) -> SessionPage:
     """The page with each legacy blob replaced by that session's merged runs (store/legacy.py)."""
     items = [item if item.legacy_runs is None else

@@ -34,6 +34,16 @@ class TableNames:
             "legacy_column": "",
             "legacy_for_name": "NULL",
         }
+        self.distributed = False
+
+    @property
+    def distributed(self) -> bool:
+        """Whether the sessions table is sharded (Citus): list pages then find names in a second statement."""
+        return self._names["name_source"] == sql.NO_NAME_SOURCE
+
+    @distributed.setter
+    def distributed(self, sharded: bool) -> None:
+        self._names["name_source"] = sql.NO_NAME_SOURCE if sharded else self.render(sql.NAME_SOURCE_JOIN)
 
     @property
     def legacy_runs(self) -> bool:
@@ -42,7 +52,8 @@ class TableNames:
 
     @legacy_runs.setter
     def legacy_runs(self, present: bool) -> None:
-        self._names["legacy_runs"] = f"{self._names['sessions']}.runs" if present else "NULL"
+        # Unqualified: the rows come from the sessions table, or from a write's RETURNING * (sql.RENAME_SESSION).
+        self._names["legacy_runs"] = "runs" if present else "NULL"
         self._names["legacy_column"] = ", runs" if present else ""
         self._names["legacy_for_name"] = sql.LEGACY_FOR_NAME if present else "NULL"
 
@@ -60,6 +71,17 @@ async def has_legacy_runs(cur: Cursor, tables: TableNames) -> bool:
     await cur.execute(sql.HAS_LEGACY_RUNS, {"schema": tables.schema_name, "table": tables.session_table})
     (present,) = await cur.fetchone()
     return bool(present)
+
+
+async def is_distributed(cur: Cursor, tables: TableNames) -> bool:
+    """Whether the sessions table is a Citus distributed table (docs/scaling.md)."""
+    await cur.execute(sql.HAS_CITUS)
+    (citus,) = await cur.fetchone()
+    if not citus:
+        return False
+    await cur.execute(sql.IS_DISTRIBUTED, {"name": tables.qualified(tables.session_table)})
+    (distributed,) = await cur.fetchone()
+    return bool(distributed)
 
 
 async def table_exists(cur: Cursor, tables: TableNames, table: str) -> bool:

@@ -240,9 +240,13 @@ class SessionStore:
         async with self._cursor("bootstrap") as cur, _transaction(cur):
             created = await schema.create_missing_tables(cur, self.tables)
             legacy = await schema.has_legacy_runs(cur, self.tables)
-        if legacy != self.tables.legacy_runs:
-            self.tables.legacy_runs = legacy
+            distributed = await schema.is_distributed(cur, self.tables)
+        if (legacy, distributed) != (self.tables.legacy_runs, self.tables.distributed):
+            self.tables.legacy_runs, self.tables.distributed = legacy, distributed
             self._render_statements()
+        if distributed:
+            logger.info("database %s: the sessions table is distributed (Citus); list pages find derived names in "
+                        "a second statement", self.db_id)
         if legacy:
             logger.info("database %s: agno 2.x layout, the sessions table keeps a runs column; its runs are read "
                         "merged with %s, as AgentOS does", self.db_id, self.tables.runs_table)
@@ -273,6 +277,11 @@ class SessionStore:
         async def read(cur: Cursor) -> SessionPage:
             await self._prepared.execute(cur, self._statements.get(text, planned_for) or text, params)
             page = queries.session_page(await cur.fetchall())
+            if self.tables.distributed:
+                unnamed = [item.session_id for item in page.items if item.stored_name is None]
+                if unnamed:
+                    await cur.execute(self.tables.render(sql.SELECT_NAME_SOURCES), {"session_ids": unnamed})
+                    page = queries.with_name_sources(page, await cur.fetchall())
             legacy_ids = [item.session_id for item in page.items if item.legacy_runs is not None]
             if legacy_ids:
                 await cur.execute(self.tables.render(sql.SELECT_RUNS_OF_SESSIONS), {"session_ids": legacy_ids})

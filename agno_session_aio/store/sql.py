@@ -39,6 +39,9 @@ CREATE_SCHEMA: Final = "CREATE SCHEMA IF NOT EXISTS {schema}"
 LOCK_BOOTSTRAP: Final = "SELECT pg_advisory_xact_lock(hashtext('agno-session-aio:bootstrap'))"
 
 TABLE_EXISTS: Final = "SELECT to_regclass(%(name)s) IS NOT NULL"
+# Whether the sessions table is sharded by Citus: its catalog only exists with the extension, so asked second.
+HAS_CITUS: Final = "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')"
+IS_DISTRIBUTED: Final = "SELECT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = to_regclass(%(name)s))"
 # agno 2.x kept a session's runs in a JSONB `runs` column of the sessions table; 3.x leaves it in place.
 HAS_LEGACY_RUNS: Final = (
     "SELECT EXISTS (SELECT 1 FROM information_schema.columns"
@@ -160,7 +163,18 @@ SELECT_SESSIONS_PAGE: Final = (
     " n.found, n.input, n.first_user_content, {legacy_for_name}) AS item"
     " FROM (SELECT " + SESSION_COLUMNS + "{legacy_column}, " + DETECTED_TYPE + " AS detected_type"
     " FROM {sessions} WHERE {where}{order_by} LIMIT %(limit)s OFFSET %(offset)s) s"
-    " LEFT JOIN LATERAL (" + NAME_SOURCE + ") n ON true) p ON true"
+    "{name_source}) p ON true"
+)
+# {name_source}: each page item's name source, found in the same statement ...
+NAME_SOURCE_JOIN: Final = " LEFT JOIN LATERAL (" + NAME_SOURCE + ") n ON true"
+# ... except on a sharded database (Citus), which cannot join the sorted page to a lateral subquery over the
+# runs: there the page comes without, and SELECT_NAME_SOURCES finds them for its unnamed sessions.
+NO_NAME_SOURCE: Final = " CROSS JOIN (SELECT NULL::boolean AS found, NULL::jsonb AS input, NULL::jsonb AS first_user_content) n"
+SELECT_NAME_SOURCES: Final = (
+    "SELECT s.session_id, n.found, n.input, n.first_user_content"
+    " FROM (SELECT session_id, session_data, " + DETECTED_TYPE + " AS detected_type"
+    " FROM {sessions} WHERE session_id = ANY(%(session_ids)s)) s"
+    " JOIN LATERAL (" + NAME_SOURCE + ") n ON true"
 )
 
 # The positions of SELECT_SESSIONS_PAGE's item array, named.
@@ -228,11 +242,13 @@ INSERT_SESSION: Final = (
 
 # jsonb_set on a JSON-null (or any non-object) session_data fails in agno (contract §4.6); we start
 # from {} instead.
+# Each write answers with the row as SELECT_SESSION_WITH_RUNS would, built from the UPDATE's RETURNING * in an
+# outer SELECT: a sharded database (Citus) refuses json_build_array and json_agg in RETURNING itself.
 RENAME_SESSION: Final = (
-    "UPDATE {sessions} SET session_data = jsonb_set("
+    "WITH u AS (UPDATE {sessions} SET session_data = jsonb_set("
     "CASE WHEN jsonb_typeof(session_data) = 'object' THEN session_data ELSE '{{}}'::jsonb END,"
     " '{{session_name}}', to_jsonb(%(name)s::text))"
-    " WHERE session_id = %(session_id)s{type_filter}{user_filter} RETURNING " + SESSION_WITH_RUNS
+    " WHERE session_id = %(session_id)s{type_filter}{user_filter} RETURNING *) SELECT " + SESSION_WITH_RUNS + " FROM u"
 )
 RENAME_TYPE_FILTER: Final = " AND session_type = %(session_type)s"
 RENAME_USER_FILTER: Final = " AND user_id = %(user_id)s"
@@ -241,9 +257,10 @@ RENAME_USER_FILTER: Final = " AND user_id = %(user_id)s"
 # columns, session_data, metadata and summary; session_type itself never changes (contract §2.5).
 UPDATE_SESSION: Final = {
     session_type: (
-        f"UPDATE {{sessions}} SET {session_type}_id = %(component_id)s, {session_type}_data = %(component_data)s,"
-        " session_data = %(session_data)s, metadata = %(metadata)s, summary = %(summary)s, updated_at = %(now)s"
-        " WHERE session_id = %(session_id)s RETURNING " + SESSION_WITH_RUNS
+        f"WITH u AS (UPDATE {{sessions}} SET {session_type}_id = %(component_id)s,"
+        f" {session_type}_data = %(component_data)s, session_data = %(session_data)s, metadata = %(metadata)s,"
+        " summary = %(summary)s, updated_at = %(now)s WHERE session_id = %(session_id)s RETURNING *)"
+        " SELECT " + SESSION_WITH_RUNS + " FROM u"
     )
     for session_type in ("agent", "team", "workflow")
 }
