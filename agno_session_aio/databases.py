@@ -78,7 +78,6 @@ async def pg_pools(app: web.Application) -> AsyncIterator[None]:
     created then); only when none can be used does start-up fail, naming each and why.
     """
     config = app[CONFIG_KEY]
-    tables = TableNames(config.db_schema, config.session_table, config.runs_table)
     async with contextlib.AsyncExitStack() as stack:
         stores = {}
         for database in _database_configs(app):
@@ -93,7 +92,8 @@ async def pg_pools(app: web.Application) -> AsyncIterator[None]:
             stores[database.db_id] = SessionStore(
                 database.db_id,
                 pool,
-                tables,
+                # Its own: what start-up finds (agno 2.x's runs column, a sharded table) is per database.
+                TableNames(config.db_schema, config.session_table, config.runs_table),
                 acquire_timeout=config.pool_acquire_timeout,
                 observe=_observer(app),
                 cancel_dsn=database.dsn,

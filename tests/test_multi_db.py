@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import attrs
 import pytest
 from aiohttp.test_utils import TestClient
@@ -9,6 +11,7 @@ from pytest_aiohttp import AiohttpClient
 
 from agno_session_aio.app import create_app
 from agno_session_aio.config import Config, DatabaseConfig
+from devkit import postgres
 
 from .conftest import run_sql
 
@@ -51,3 +54,26 @@ async def test_multi_db_explicit_default_routes_requests_without_db_id(
     client = await aiohttp_client(create_app(config))
     assert (await client.post("/sessions", json={"session_id": "x"})).status == 201
     assert (await client.get("/sessions/x?db_id=archive")).status == 200
+
+
+@pytest.mark.parametrize("legacy_first", [False, True])
+async def test_each_database_keeps_its_own_layout(aiohttp_client: AiohttpClient, pg_server_dsn: str,
+                                                  legacy_first: bool) -> None:
+    """A 3.x database beside one agno 2.x wrote (its sessions table keeps a `runs` column): each list reads
+    its own layout, whichever is found first."""
+    with postgres.throwaway_database(pg_server_dsn) as plain, postgres.throwaway_database(pg_server_dsn) as old:
+        databases = (DatabaseConfig("main", plain.dsn), DatabaseConfig("archive", old.dsn))
+        config = Config(databases=databases[::-1] if legacy_first else databases, default_db_id="main")
+        await aiohttp_client(create_app(config))  # creates agno's tables in both
+        run_sql(old.dsn, "ALTER TABLE ai.agno_sessions ADD COLUMN runs jsonb")
+        run_sql(old.dsn, "INSERT INTO ai.agno_sessions (session_id, session_type, session_data, runs, created_at)"
+                         " VALUES ('legacy', 'agent', '{}', %s, 1)",
+                (json.dumps([{"run_id": "r1", "agent_id": "a", "input": {"input_content": "from the runs column"},
+                              "messages": [{"role": "user", "content": "from the runs column"}]}]),))
+        client = await aiohttp_client(create_app(config))
+        assert (await client.post("/sessions?db_id=main", json={"session_id": "m"})).status == 201
+        main = await client.get("/sessions?db_id=main")
+        assert main.status == 200 and [item["session_id"] for item in (await main.json())["data"]] == ["m"]
+        archive = await client.get("/sessions?db_id=archive")
+        assert archive.status == 200
+        assert [item["session_name"] for item in (await archive.json())["data"]] == ["from the runs column"]
