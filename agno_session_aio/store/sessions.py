@@ -97,6 +97,8 @@ class SessionStore:
         self._select_with_runs_for_user = statement(tables.render(sql.SELECT_SESSION_WITH_RUNS_FOR_USER))
         self._insert_session = statement(tables.render(sql.INSERT_SESSION))
         self._update_session = {kind: tables.render(stmt) for kind, stmt in sql.UPDATE_SESSION.items()}
+        self._select_name_sources = tables.render(sql.SELECT_NAME_SOURCES)
+        self._select_runs_of_sessions = tables.render(sql.SELECT_RUNS_OF_SESSIONS)
 
     @contextlib.asynccontextmanager
     async def _cursor(self, operation: str, server: _Server | None = None) -> AsyncIterator[Cursor]:
@@ -280,11 +282,11 @@ class SessionStore:
             if self.tables.distributed:
                 unnamed = [item.session_id for item in page.items if item.stored_name is None]
                 if unnamed:
-                    await cur.execute(self.tables.render(sql.SELECT_NAME_SOURCES), {"session_ids": unnamed})
+                    await cur.execute(self._select_name_sources, {"session_ids": unnamed})
                     page = queries.with_name_sources(page, await cur.fetchall())
             legacy_ids = [item.session_id for item in page.items if item.legacy_runs is not None]
             if legacy_ids:
-                await cur.execute(self.tables.render(sql.SELECT_RUNS_OF_SESSIONS), {"session_ids": legacy_ids})
+                await cur.execute(self._select_runs_of_sessions, {"session_ids": legacy_ids})
                 page = queries.with_merged_runs(page, dict(await cur.fetchall()))
             return page
 
@@ -325,7 +327,7 @@ class SessionStore:
                 result = await read(cur)
         except (DatabaseUnavailable, DatabaseBusy) as exc:
             logger.warning("database %s: the read replica failed a read (%s); the primary answers it", self.db_id,
-                           exc.__cause__ or exc)
+                           " ".join(str(exc.__cause__ or exc).split()))
             replica.mark_stale()
             async with self._cursor(operation) as cur:
                 return await read(cur)
