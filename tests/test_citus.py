@@ -111,6 +111,9 @@ async def test_the_service_answers_on_citus_as_on_one_server(aiohttp_client: Aio
     name = f"agno_citus_{uuid.uuid4().hex[:8]}"
     sharded = citus.create_database(name)
     _seed(sharded)
+    # A process already serving when the operator distributes the tables ...
+    started_before = await aiohttp_client(create_app(Config(databases=(DatabaseConfig("default", sharded),))))
+    assert not started_before.app[DATABASES_KEY].stores["default"].tables.distributed
     for statement in DISTRIBUTE:
         sql(sharded, statement)
     assert sql(sharded, "SELECT count(*) FROM citus_shards WHERE table_name::text LIKE 'ai.agno_%'")[0][0] > 2
@@ -120,6 +123,10 @@ async def test_the_service_answers_on_citus_as_on_one_server(aiohttp_client: Aio
         on_one = await aiohttp_client(create_app(Config(databases=(DatabaseConfig("default", plain.dsn),))))
         assert on_citus.app[DATABASES_KEY].stores["default"].tables.distributed
         assert not on_one.app[DATABASES_KEY].stores["default"].tables.distributed
+        # ... finds out at its next list page, which it answers as the others do.
+        page = "/sessions?limit=50&sort_by=created_at"
+        assert await _answer(started_before, "GET", page, None) == await _answer(on_one, "GET", page, None)
+        assert started_before.app[DATABASES_KEY].stores["default"].tables.distributed
         since = time.time() - 1
         mismatches = []
         for method, path, body in _requests():

@@ -272,6 +272,30 @@ class SessionStore:
         if queries.has_nul(query.user_id, query.component_id, query.session_name):
             # PostgreSQL text cannot hold NUL, so such a filter matches nothing (agno answers 500).
             return SessionPage(items=[], total_count=0)
+        try:
+            try:
+                return await self._list_page(query)
+            except psycopg2.errors.FeatureNotSupported:
+                # Citus refuses the one-server page statement: agno's tables were distributed after start-up.
+                if self.tables.distributed or not await self._found_distributed():
+                    raise
+                return await self._list_page(query)
+        except psycopg2.errors.UndefinedTable:
+            # agno answers an empty page when the session table does not exist (contract §4.1).
+            return SessionPage(items=[], total_count=0)
+
+    async def _found_distributed(self) -> bool:
+        """Whether the sessions table has been distributed since start-up; if so, the statements follow."""
+        async with self._cursor("layout") as cur:
+            distributed = await schema.is_distributed(cur, self.tables)
+        if distributed and not self.tables.distributed:
+            self.tables.distributed = True
+            self._render_statements()
+            logger.warning("database %s: the sessions table was distributed (Citus) after start-up; list pages now "
+                           "find derived names in a second statement", self.db_id)
+        return distributed
+
+    async def _list_page(self, query: SessionQuery) -> SessionPage:
         text, params = queries.list_page(self.tables, query)
         # Planned for this page's size and offset (prepared.statement says why).
         planned_for = {"limit": params["limit"], "offset": params["offset"]}
@@ -290,11 +314,7 @@ class SessionStore:
                 page = queries.with_merged_runs(page, dict(await cur.fetchall()))
             return page
 
-        try:
-            return await self._read("list_sessions", read)
-        except psycopg2.errors.UndefinedTable:
-            # agno answers an empty page when the session table does not exist (contract §4.1).
-            return SessionPage(items=[], total_count=0)
+        return await self._read("list_sessions", read)
 
     async def get_session_with_runs(self, session_id: str, user_id: str | None) -> SessionWithRuns | None:
         """The session row (optionally owned by user_id) and its runs in storage order, in one round trip."""
