@@ -31,16 +31,35 @@ from devkit.pgbouncer import PgBouncer, PgBouncerUnavailable
 from . import infra
 from . import seed as seed_data
 
-REPORT_KEY = pytest.StashKey[dict]()
-#: the same steps with our service through PgBouncer (the server named POOLED_OURS)
-POOLED_REPORT_KEY = pytest.StashKey[dict]()
-POOLED_OURS = "ours-pgbouncer"
-AUTH_REPORT_KEY = pytest.StashKey[dict]()
-#: the agno 2.x database of test_legacy_db.py, and the same through PgBouncer
-LEGACY_REPORT_KEY = pytest.StashKey[dict]()
-LEGACY_POOLED_REPORT_KEY = pytest.StashKey[dict]()
-#: one per JWT setup of jwt_steps.py
-JWT_REPORT_KEYS = {setup: pytest.StashKey[dict]() for setup in ("rbac", "verify", "asserted")}
+#: the setups of jwt_steps.py, one pair of servers each
+JWT_SETUPS = ("rbac", "verify", "asserted")
+#: Each pair of servers runs twice: our service on the database directly, and through PgBouncer in transaction
+#: mode (docs/scaling.md), a module- or session-scoped fixture's params.
+ROUTES = ["direct", pytest.param("pgbouncer", marks=pytest.mark.pgbouncer)]
+POOLED = " through PgBouncer"
+#: Every harness's mismatch report by the label the summary prints it under, in the summary's order.
+REPORT_KEYS = {label + route: pytest.StashKey[dict]()
+               for label in ("", "auth", *(f"jwt {setup}" for setup in JWT_SETUPS), "agno 2.x database")
+               for route in ("", POOLED)}
+
+
+def report_key(label: str, pooled: bool) -> pytest.StashKey[dict]:
+    return REPORT_KEYS[label + (POOLED if pooled else "")]
+
+
+def report_path(path: Path, pooled: bool) -> Path:
+    """A pair's report file; the pooled run's beside it, named so."""
+    return path.with_name(f"{path.stem}-pgbouncer{path.suffix}") if pooled else path
+
+
+def pooler(request):
+    """The PgBouncer a route-parametrised fixture runs our service through: None directly; skipped in the
+    self check, which compares AgentOS with AgentOS."""
+    if request.param == "direct":
+        return None
+    if _self_check():
+        pytest.skip("the self check compares AgentOS with AgentOS; there is no pooler in that")
+    return request.getfixturevalue("contract_pgbouncer")
 
 
 def _self_check() -> bool:
@@ -106,21 +125,14 @@ def contract_pgbouncer(contract_pg):
     bouncer.stop()
 
 
-@pytest.fixture(scope="session", params=["direct", pytest.param("pgbouncer", marks=pytest.mark.pgbouncer)])
+@pytest.fixture(scope="session", params=ROUTES)
 def contract_ours(request, contract_seeded_db, contract_agentos, contract_logs):
+    through = pooler(request)
     if _self_check():
-        if request.param == "pgbouncer":
-            pytest.skip("the self check compares AgentOS with AgentOS; there is no pooler in that")
         server = infra.start_agentos(contract_seeded_db, contract_logs, name="agentos-as-ours")
-    elif request.param == "direct":
-        # fails loudly (an error in every test) if the package imports but the service won't start
-        server = infra.start_ours(contract_seeded_db, contract_logs)
     else:
-        # As docs/scaling.md says to run it behind a pooler in transaction mode.
-        bouncer = request.getfixturevalue("contract_pgbouncer")
-        server = infra.start_ours(contract_seeded_db, contract_logs, name=POOLED_OURS,
-                                  dsn=bouncer.through(contract_seeded_db.dsn),
-                                  env_extra={"AGNO_PG_PREPARED_STATEMENTS": "off"})
+        # fails loudly (an error in every test) if the package imports but the service won't start
+        server = infra.start_ours(contract_seeded_db, contract_logs, pooler=through)
     yield server
     server.stop()
 
@@ -150,34 +162,25 @@ def running_harness(config, seeded_db, agentos_url, ours_url, report_path, stash
 @pytest.fixture(scope="session")
 def contract_harness(request, contract_seeded_db, contract_agentos, contract_ours, contract_logs):
     path = Path(os.environ.get("AGNO_CONTRACT_REPORT") or contract_logs / "contract-report.md")
-    key, title = REPORT_KEY, ""
-    if contract_ours.name == POOLED_OURS:
-        path, key, title = path.with_name(f"{path.stem}-pgbouncer{path.suffix}"), POOLED_REPORT_KEY, "through PgBouncer"
+    pooled = contract_ours.pooled
     with running_harness(request.config, contract_seeded_db, contract_agentos.base_url, contract_ours.base_url,
-                         path, key, title=title) as harness:
+                         report_path(path, pooled), report_key("", pooled),
+                         title=POOLED.strip() if pooled else "") as harness:
         yield harness
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    summary = config.stash.get(REPORT_KEY, None)
-    pooled = config.stash.get(POOLED_REPORT_KEY, None)
-    auth = config.stash.get(AUTH_REPORT_KEY, None)
-    jwt = {setup: config.stash.get(key, None) for setup, key in JWT_REPORT_KEYS.items()}
-    legacy = config.stash.get(LEGACY_REPORT_KEY, None)
-    legacy_pooled = config.stash.get(LEGACY_POOLED_REPORT_KEY, None)
-    if not summary and not pooled and not auth and not legacy and not legacy_pooled and not any(jwt.values()):
+    labelled = [(label, config.stash.get(key, None)) for label, key in REPORT_KEYS.items()]
+    labelled = [(label, summary) for label, summary in labelled if summary]
+    if not labelled:
         return
     terminalreporter.section("agno contract")
-    labelled = [("", summary), ("through PgBouncer: ", pooled), ("auth: ", auth),
-                *((f"jwt {setup}: ", s) for setup, s in jwt.items()),
-                ("agno 2.x database: ", legacy), ("agno 2.x database through PgBouncer: ", legacy_pooled)]
     for label, s in labelled:
-        if s:
-            terminalreporter.write_line(
-                f"{label}{s['steps']} steps, {s['failed']} with mismatches, "
-                f"{s['known']} known differences; report: {s['path']}"
-            )
-    logs = next(s for _, s in labelled if s).get("logs")
+        terminalreporter.write_line(
+            f"{label.strip() + ': ' if label else ''}{s['steps']} steps, {s['failed']} with mismatches, "
+            f"{s['known']} known differences; report: {s['path']}"
+        )
+    logs = labelled[0][1].get("logs")
     if logs:
         terminalreporter.write_line(f"server logs: {logs}")
 

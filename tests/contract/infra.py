@@ -19,6 +19,7 @@ if str(REPO_ROOT) not in sys.path:  # devkit/ sits beside the tests, not in the 
     sys.path.insert(0, str(REPO_ROOT))
 
 from devkit import net, postgres  # noqa: E402
+from devkit.pgbouncer import PgBouncer  # noqa: E402
 
 AGENTOS_DB_ID = "contract-db"
 
@@ -60,6 +61,8 @@ class ServerProcess:
         self.log_path = log_dir / f"{name}.log"
         self._log = None
         self.proc: Optional[subprocess.Popen] = None
+        # Our service through PgBouncer (start_ours with a pooler)
+        self.pooled = False
 
     def start(self) -> "ServerProcess":
         self._log = open(self.log_path, "wb")
@@ -189,16 +192,17 @@ def start_ours(
     name: str = "ours",
     security_key: Optional[str] = None,
     env_extra: Optional[Dict[str, str]] = None,
-    dsn: Optional[str] = None,
+    pooler: Optional[PgBouncer] = None,
 ) -> ServerProcess:
     """Our service; with ``security_key`` it runs with ``OS_SECURITY_KEY`` set (auth on); ``env_extra``
-    is added last (JWT settings); ``dsn`` reaches ``db`` another way (through a pooler)."""
+    is added last (JWT settings). With a ``pooler`` it reaches ``db`` through that PgBouncer, as
+    docs/scaling.md says to run it there (prepared statements off), and its name says so."""
     import json
 
     port = free_port()
     env = _base_env()
     env.update(
-        AGNO_SESSION_DSN_MAP=json.dumps({AGENTOS_DB_ID: dsn or db.dsn}),
+        AGNO_SESSION_DSN_MAP=json.dumps({AGENTOS_DB_ID: pooler.through(db.dsn) if pooler else db.dsn}),
         AGNO_SERVICE_PORT=str(port),
         AGNO_SERVICE_HOST="127.0.0.1",
     )
@@ -211,8 +215,13 @@ def start_ours(
         env.pop(var, None)
     if security_key is not None:
         env["OS_SECURITY_KEY"] = security_key
+    if pooler is not None:
+        env["AGNO_PG_PREPARED_STATEMENTS"] = "off"
+        name += "-pgbouncer"
     env.update(env_extra or {})
-    server = ServerProcess(name, [sys.executable, "-m", "agno_session_aio"], env, port, log_dir).start()
+    server = ServerProcess(name, [sys.executable, "-m", "agno_session_aio"], env, port, log_dir)
+    server.pooled = pooler is not None
+    server.start()
     server.wait_ready(
         "/healthz",
         lambda r: r.status_code == 200 and r.headers.get("content-type", "").startswith("application/json")

@@ -16,23 +16,24 @@ import pytest
 
 from . import infra
 from .auth_steps import AUTH_STEPS, SECURITY_KEY
-from .conftest import AUTH_REPORT_KEY, _self_check, running_harness
+from .conftest import POOLED, ROUTES, _self_check, pooler, report_key, report_path, running_harness
 
 
-@pytest.fixture(scope="module")
-def auth_servers(contract_seeded_db, contract_logs):
+@pytest.fixture(scope="module", params=ROUTES)
+def auth_servers(request, contract_seeded_db, contract_logs):
+    through = pooler(request)
     # AgentOS gets the database as its own ``db`` too: that is what enables service-account
     # tokens, so an unknown ``agno_pat_`` token gets the 401 text of contract §1.5
-    agentos = infra.start_agentos(
-        contract_seeded_db, contract_logs, name="agentos-auth", security_key=SECURITY_KEY, os_db=True
-    )
+    agentos = infra.start_agentos(contract_seeded_db, contract_logs, security_key=SECURITY_KEY, os_db=True,
+                                  name="agentos-auth" + ("-pgbouncer" if through else ""))
     try:
         if _self_check():
             ours = infra.start_agentos(
                 contract_seeded_db, contract_logs, name="agentos-auth-as-ours", security_key=SECURITY_KEY, os_db=True
             )
         else:
-            ours = infra.start_ours(contract_seeded_db, contract_logs, name="ours-auth", security_key=SECURITY_KEY)
+            ours = infra.start_ours(contract_seeded_db, contract_logs, name="ours-auth", security_key=SECURITY_KEY,
+                                    pooler=through)
     except BaseException:
         agentos.stop()
         raise
@@ -45,8 +46,9 @@ def auth_servers(contract_seeded_db, contract_logs):
 def auth_harness(request, contract_seeded_db, auth_servers, contract_logs):
     agentos, ours = auth_servers
     path = Path(os.environ.get("AGNO_CONTRACT_AUTH_REPORT") or contract_logs / "contract-auth-report.md")
-    with running_harness(request.config, contract_seeded_db, agentos.base_url, ours.base_url, path,
-                         AUTH_REPORT_KEY, title="auth (OS_SECURITY_KEY set)") as harness:
+    with running_harness(request.config, contract_seeded_db, agentos.base_url, ours.base_url,
+                         report_path(path, ours.pooled), report_key("auth", ours.pooled),
+                         title="auth (OS_SECURITY_KEY set)" + ("," + POOLED if ours.pooled else "")) as harness:
         yield harness
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from . import infra
 from . import jwt_steps as J
-from .conftest import JWT_REPORT_KEYS, _self_check, running_harness
+from .conftest import JWT_SETUPS, POOLED, ROUTES, _self_check, pooler, report_key, report_path, running_harness
 from .generated import failures
 
 
@@ -38,16 +38,18 @@ def _settings(setup: str, jwks_file: Path) -> tuple[dict, dict, str | None]:
     return agentos, ours, J.SECURITY_KEY
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=ROUTES)
 def jwt_harness(request, contract_seeded_db, contract_logs, tmp_path_factory):
     """setup name -> a running Harness over that setup's pair (started on first use)."""
+    through = pooler(request)
+    route = "-pgbouncer" if through else ""
     jwks_file = J.write_jwks(tmp_path_factory.mktemp("jwt") / "jwks.json")
     harnesses: dict = {}
     with ExitStack() as stack:
         def get(setup: str):
             if setup not in harnesses:
                 agentos_env, ours_env, key = _settings(setup, jwks_file)
-                agentos = infra.start_agentos(contract_seeded_db, contract_logs, name=f"agentos-jwt-{setup}",
+                agentos = infra.start_agentos(contract_seeded_db, contract_logs, name=f"agentos-jwt-{setup}{route}",
                                               security_key=key, os_db=True, env_extra=agentos_env)
                 stack.callback(agentos.stop)
                 if _self_check():
@@ -55,12 +57,13 @@ def jwt_harness(request, contract_seeded_db, contract_logs, tmp_path_factory):
                                                security_key=key, os_db=True, env_extra=agentos_env)
                 else:
                     ours = infra.start_ours(contract_seeded_db, contract_logs, name=f"ours-jwt-{setup}",
-                                            security_key=key, env_extra=ours_env)
+                                            security_key=key, env_extra=ours_env, pooler=through)
                 stack.callback(ours.stop)
                 path = Path(os.environ.get("AGNO_CONTRACT_REPORT_DIR") or contract_logs) / f"contract-jwt-{setup}-report.md"
                 harnesses[setup] = stack.enter_context(running_harness(
-                    request.config, contract_seeded_db, agentos.base_url, ours.base_url, path,
-                    JWT_REPORT_KEYS[setup], title=f"JWT ({setup})"))
+                    request.config, contract_seeded_db, agentos.base_url, ours.base_url,
+                    report_path(path, through is not None), report_key(f"jwt {setup}", through is not None),
+                    title=f"JWT ({setup})" + ("," + POOLED if through else "")))
             return harnesses[setup]
 
         get.harnesses = harnesses  # type: ignore[attr-defined]
@@ -70,7 +73,7 @@ def jwt_harness(request, contract_seeded_db, contract_logs, tmp_path_factory):
 def test_jwt_steps_are_enough() -> None:
     """Issue 11 asks for at least 100 side-by-side JWT steps; each setup has its own share."""
     assert len(J.JWT_STEPS) >= 100
-    assert {table.setup for table in J.TABLES} == set(JWT_REPORT_KEYS)
+    assert {table.setup for table in J.TABLES} == set(JWT_SETUPS)
 
 
 @pytest.mark.parametrize("step", J.JWT_STEPS, ids=[s.id for s in J.JWT_STEPS])

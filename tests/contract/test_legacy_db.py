@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from . import infra
-from .conftest import LEGACY_POOLED_REPORT_KEY, LEGACY_REPORT_KEY, _self_check, running_harness
+from .conftest import POOLED, ROUTES, _self_check, pooler, report_key, report_path, running_harness
 from .steps import Req, Step
 
 AGNO2 = os.environ.get("AGNO_TEST_AGNO2_VERSION", "2.9.0")
@@ -91,31 +91,25 @@ def test_start_up_leaves_the_tables_agentos_leaves(legacy_dbs, contract_logs):
     assert ours == agentos
 
 
-# Run twice, the second time with our service through PgBouncer in transaction mode (the `pgbouncer` marker).
-@pytest.fixture(scope="module", params=["direct", pytest.param("pgbouncer", marks=pytest.mark.pgbouncer)])
+@pytest.fixture(scope="module", params=ROUTES)
 def legacy_harness(request, legacy_dbs, contract_logs):
     db = legacy_dbs[1]  # AgentOS has started on it once (its tables are there)
-    pooled = request.param == "pgbouncer"
-    if pooled and _self_check():
-        pytest.skip("the self check compares AgentOS with AgentOS; there is no pooler in that")
-    bouncer = request.getfixturevalue("contract_pgbouncer") if pooled else None
+    through = pooler(request)
+    pooled = through is not None
     agentos = infra.start_agentos(db, contract_logs, name="agentos-legacy" + ("-pgbouncer" if pooled else ""))
     try:
         if _self_check():
             ours = infra.start_agentos(db, contract_logs, name="agentos-legacy-as-ours")
-        elif bouncer is not None:
-            ours = infra.start_ours(db, contract_logs, name="ours-legacy-pgbouncer", dsn=bouncer.through(db.dsn),
-                                    env_extra={"AGNO_PG_PREPARED_STATEMENTS": "off"})
         else:
-            ours = infra.start_ours(db, contract_logs, name="ours-legacy")
+            ours = infra.start_ours(db, contract_logs, name="ours-legacy", pooler=through)
     except BaseException:
         agentos.stop()
         raise
-    path = Path(contract_logs) / f"contract-legacy{'-pgbouncer' if pooled else ''}-report.md"
-    key = LEGACY_POOLED_REPORT_KEY if pooled else LEGACY_REPORT_KEY
+    path = report_path(Path(contract_logs) / "contract-legacy-report.md", pooled)
+    key = report_key("agno 2.x database", pooled)
     try:
         with running_harness(request.config, db, agentos.base_url, ours.base_url, path, key,
-                             title="agno 2.x database" + (", through PgBouncer" if pooled else "")) as harness:
+                             title="agno 2.x database" + ("," + POOLED if pooled else "")) as harness:
             yield harness
     finally:
         ours.stop()
