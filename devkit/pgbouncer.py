@@ -15,12 +15,13 @@ from urllib.parse import urlsplit
 import psycopg2
 import psycopg2.extensions
 
+from .localpg import LocalServersUnavailable, run_as
 from .net import free_port
 from .postgres import with_database
 
 
-class PgBouncerUnavailable(Exception):
-    """PgBouncer cannot run here (not installed, no user to run as); the message says why."""
+# PgBouncer cannot run here (not installed, no user to run as); the message says why.
+PgBouncerUnavailable = LocalServersUnavailable
 
 
 class PgBouncer:
@@ -105,11 +106,6 @@ class PgBouncer:
 
 def _run_as(host: str) -> pwd.struct_passwd | None:
     """Who PgBouncer runs as: it refuses root, and a unix socket's directory may admit its owner only."""
-    if os.geteuid() != 0:
-        return None
-    if host.startswith("/"):
+    if os.geteuid() == 0 and host.startswith("/"):
         return pwd.getpwuid(os.stat(host).st_uid)
-    try:
-        return pwd.getpwnam("postgres")
-    except KeyError:
-        raise PgBouncerUnavailable("running as root and there is no postgres user to run pgbouncer as") from None
+    return run_as()
